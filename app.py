@@ -1,0 +1,5 @@
+"""WSGI entry point for gunicorn: `gunicorn app:app`."""
+
+from cpr_bot import create_app
+
+app = create_app()

@@ -1,0 +1,32 @@
+"""CPR Network reentry line: SMS assistant for people coming home in Jefferson County, AL."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, redis_client=None) -> Flask:
+    """Build the web app from settings (default: the environment); bad data stops it here."""
+    from . import health, sms
+    from .services import build_services
+
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__)
+    if settings.trusted_proxies:
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops, x_prefix=hops)
+    if not settings.checks_signatures:
+        log.warning("development mode without TWILIO_AUTH_TOKEN: webhook signatures NOT checked")
+    app.extensions["cpr"] = build_services(settings, redis_client)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(sms.bp)
+    return app

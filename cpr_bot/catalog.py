@@ -1,0 +1,293 @@
+"""Load, check and query the resource catalog (data/resources.yaml)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import phonenumbers
+import yaml
+
+from .hours import HoursError, Status, WeeklyHours
+from .places import Gazetteer, Place, miles_between
+from .segments import fold_to_gsm7, is_gsm7
+
+CATEGORIES = (
+    "food", "clothing", "shelter", "id", "mentoring", "medical", "dental", "substance_use",
+    "mental_health", "jobs", "education", "family", "legal", "transportation",
+)
+RESOURCE_CATEGORIES = (*CATEGORIES, "crisis")
+ATTRIBUTES = {
+    "records_ok", "no_id_needed", "walk_in", "free", "women_only", "men_only",
+    "sober_required", "appointment_needed",
+}
+RESOURCE_KEYS = {
+    "id", "name", "categories", "summary", "summary_es", "phone", "phone_note", "address",
+    "city", "zip", "hours", "hours_note", "website", "eligibility", "attributes", "languages",
+    "guides", "source", "source_date", "last_verified", "confidence", "confirm_first", "notes",
+}
+GUIDE_KEYS = {"id", "title", "title_es", "categories", "steps", "steps_es", "source",
+              "last_verified", "notes"}
+SHORT_CODES = {"211", "311", "411", "511", "611", "711", "811", "911", "988"}
+TEXT_FIELDS = ("name", "summary", "phone_note", "address", "city", "hours_note", "eligibility")
+# Services with no street location (hotlines) rank after places this many miles away.
+UNLOCATED_MILES = 8.0
+
+
+class CatalogError(ValueError):
+    """The catalog has problems; .problems lists (entry id, field, what is wrong)."""
+
+    def __init__(self, path: Path, problems: list[tuple[str, str, str]]):
+        self.path = path
+        self.problems = problems
+        lines = [f"{entry}: {fld}: {what}" for entry, fld, what in problems]
+        super().__init__(f"{path} has {len(problems)} problem(s):\n  " + "\n  ".join(lines))
+
+
+@dataclass
+class Guide:
+    """Steps for a task such as getting a state ID, in English and Spanish."""
+
+    id: str
+    title: str
+    title_es: str
+    categories: list[str]
+    steps: list[str]
+    steps_es: list[str]
+    source: list[str]
+
+
+@dataclass
+class Resource:
+    """One place or service a person can go to or call."""
+
+    id: str
+    name: str
+    categories: list[str]
+    source: list[str]
+    last_verified: dt.date
+    summary: str = ""
+    summary_es: str = ""
+    phone: str = ""
+    phone_note: str = ""
+    address: str = ""
+    city: str = ""
+    zip: str = ""
+    hours: WeeklyHours | None = None
+    hours_note: str = ""
+    website: str = ""
+    eligibility: str = ""
+    attributes: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    guides: list[str] = field(default_factory=list)
+    confirm_first: bool = False
+    location: Place | None = None
+
+    def status(self, now: dt.datetime) -> Status | None:
+        """Open or closed now, or None when the catalog has no regular hours."""
+        return self.hours.status(now) if self.hours else None
+
+    def short_address(self) -> str:
+        """Street and city, as short as an SMS line allows."""
+        parts = [p for p in (self.address, self.city) if p]
+        return ", ".join(parts)
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def format_phone(raw: str) -> str | None:
+    """Normalize a US phone number to 205-555-1234, or None if it is not valid."""
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if digits in SHORT_CODES:
+        return digits
+    try:
+        number = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    national = str(number.national_number)
+    return f"{national[:3]}-{national[3:6]}-{national[6:]}"
+
+
+class Catalog:
+    """All resources and guides, checked at load and indexed by category."""
+
+    def __init__(self, resources: list[Resource], guides: dict[str, Guide]):
+        self.resources = {r.id: r for r in resources}
+        self.guides = guides
+        self.by_category: dict[str, list[Resource]] = {c: [] for c in RESOURCE_CATEGORIES}
+        for resource in resources:
+            for category in resource.categories:
+                self.by_category[category].append(resource)
+
+    def nearest(
+        self, category: str, near: Place | None, now: dt.datetime, limit: int = 3, skip: int = 0
+    ) -> list[Resource]:
+        """Resources of a category ranked by distance, then by being open now."""
+
+        def rank(resource: Resource) -> tuple[float, str]:
+            if near is None or resource.location is None:
+                miles = UNLOCATED_MILES if near is not None else 0.0
+            else:
+                loc = resource.location
+                miles = miles_between(near.lat, near.lon, loc.lat, loc.lon)
+            return (miles + _penalty(resource, now), resource.name)
+
+        ranked = sorted(self.by_category.get(category, []), key=rank)
+        return ranked[skip : skip + limit]
+
+    def guides_for(self, resource: Resource) -> list[Guide]:
+        """Guides a resource links to."""
+        return [self.guides[g] for g in resource.guides if g in self.guides]
+
+    def guides_for_category(self, category: str) -> list[Guide]:
+        """Guides that belong to a need category."""
+        return [g for g in self.guides.values() if category in g.categories]
+
+
+def _penalty(resource: Resource, now: dt.datetime) -> float:
+    """Extra miles for what makes a trip or call less likely to help."""
+    status = resource.status(now)
+    # A closed door costs a trip: prefer open places unless much farther away.
+    penalty = 0.0 if status and status.open_now else (1.5 if status is None else 3.0)
+    if not resource.phone:
+        penalty += 2.0
+    if not resource.address:
+        penalty += 1.0
+    if resource.confirm_first:
+        penalty += 0.5
+    return penalty
+
+
+def load_catalog(path: Path, gazetteer: Gazetteer) -> Catalog:
+    """Read and check the catalog; raise CatalogError listing every problem found."""
+    path = Path(path)
+    problems: list[tuple[str, str, str]] = []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogError(path, [("(file)", "-", f"cannot read: {exc}")]) from None
+    if not isinstance(data, dict) or not isinstance(data.get("resources"), list):
+        raise CatalogError(path, [("(file)", "resources", "must be a list of entries")])
+    guides = _load_guides(data.get("guides") or [], problems)
+    resources: list[Resource] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(data["resources"]):
+        resource = _load_resource(index, entry, seen, guides, gazetteer, problems)
+        if resource:
+            resources.append(resource)
+    if problems:
+        raise CatalogError(path, problems)
+    return Catalog(resources, guides)
+
+
+def _load_guides(entries: list, problems: list) -> dict[str, Guide]:
+    guides: dict[str, Guide] = {}
+    for index, entry in enumerate(entries):
+        gid = str(entry.get("id") or f"guide #{index + 1}") if isinstance(entry, dict) else "?"
+        if not isinstance(entry, dict):
+            problems.append((f"guide #{index + 1}", "-", "must be a mapping"))
+            continue
+        for key in sorted(set(entry) - GUIDE_KEYS):
+            problems.append((gid, key, "unknown field"))
+        steps, steps_es = _as_list(entry.get("steps")), _as_list(entry.get("steps_es"))
+        for key in ("id", "title", "steps", "source"):
+            if not entry.get(key):
+                problems.append((gid, key, "required"))
+        if steps_es and len(steps_es) != len(steps):
+            problems.append((gid, "steps_es", "must have as many steps as steps"))
+        if gid in guides:
+            problems.append((gid, "id", "duplicate id"))
+        for category in _as_list(entry.get("categories")):
+            if category not in RESOURCE_CATEGORIES:
+                problems.append((gid, "categories", f"unknown category {category!r}"))
+        guides[gid] = Guide(
+            gid,
+            fold_to_gsm7(str(entry.get("title", ""))),
+            str(entry.get("title_es") or entry.get("title", "")),
+            _as_list(entry.get("categories")),
+            [fold_to_gsm7(s) for s in steps],
+            steps_es or steps,
+            _as_list(entry.get("source")),
+        )
+    return guides
+
+
+def _load_resource(index, entry, seen, guides, gazetteer, problems) -> Resource | None:
+    if not isinstance(entry, dict):
+        problems.append((f"resource #{index + 1}", "-", "must be a mapping"))
+        return None
+    rid = str(entry.get("id") or f"resource #{index + 1}")
+    before = len(problems)
+    for key in sorted(set(entry) - RESOURCE_KEYS):
+        problems.append((rid, key, "unknown field"))
+    for key in ("id", "name", "categories", "source", "last_verified"):
+        if not entry.get(key):
+            problems.append((rid, key, "required"))
+    if rid in seen:
+        problems.append((rid, "id", "duplicate id"))
+    seen.add(rid)
+    categories = _as_list(entry.get("categories"))
+    for category in categories:
+        if category not in RESOURCE_CATEGORIES:
+            problems.append((rid, "categories", f"unknown category {category!r}"))
+    for attribute in _as_list(entry.get("attributes")):
+        if attribute not in ATTRIBUTES:
+            problems.append((rid, "attributes", f"unknown attribute {attribute!r}"))
+    for gid in _as_list(entry.get("guides")):
+        if gid not in guides:
+            problems.append((rid, "guides", f"no guide with id {gid!r}"))
+    phone = ""
+    if entry.get("phone"):
+        phone = format_phone(str(entry["phone"])) or ""
+        if not phone:
+            problems.append((rid, "phone", f"not a valid US phone number: {entry['phone']!r}"))
+    zip_code = str(entry.get("zip") or "")
+    location = None
+    if zip_code:
+        location = gazetteer.locate_zip(zip_code)
+        if location is None:
+            problems.append((rid, "zip", f"not an Alabama ZIP code: {zip_code!r}"))
+    elif entry.get("city"):
+        location = gazetteer.locate_name(str(entry["city"]))
+    hours = None
+    if entry.get("hours"):
+        try:
+            hours = WeeklyHours(_as_list(entry["hours"]))
+        except HoursError as exc:
+            problems.append((rid, "hours", str(exc)))
+    verified = entry.get("last_verified")
+    if verified and not isinstance(verified, dt.date):
+        try:
+            verified = dt.date.fromisoformat(str(verified))
+        except ValueError:
+            problems.append((rid, "last_verified", f"not a date (YYYY-MM-DD): {verified!r}"))
+    texts = {key: fold_to_gsm7(str(entry.get(key) or "")).strip() for key in TEXT_FIELDS}
+    for key, text in texts.items():
+        if not is_gsm7(text):
+            problems.append((rid, key, "has characters SMS cannot send cheaply (emoji?)"))
+    if len(problems) > before:
+        return None
+    return Resource(
+        id=rid,
+        categories=categories,
+        source=_as_list(entry.get("source")),
+        last_verified=verified,
+        summary_es=str(entry.get("summary_es") or ""),
+        phone=phone,
+        zip=zip_code,
+        hours=hours,
+        website=str(entry.get("website") or ""),
+        attributes=_as_list(entry.get("attributes")),
+        languages=_as_list(entry.get("languages")),
+        guides=_as_list(entry.get("guides")),
+        confirm_first=bool(entry.get("confirm_first")),
+        location=location,
+        **texts,
+    )

@@ -1,0 +1,96 @@
+"""Settings read from the environment; the README's configuration table mirrors this file."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to start, with safe defaults only where safety allows."""
+
+    env: str = "production"
+    redis_url: str | None = None
+    redis_data_dir: Path = ROOT / "var" / "redis"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_api_base_url: str | None = None
+    public_base_url: str | None = None
+    trusted_proxies: int = 0
+    catalog_path: Path = ROOT / "data" / "resources.yaml"
+    conversations_dir: Path = ROOT / "conversations"
+    timezone: str = "America/Chicago"
+    program_name: str = "CPR Reentry Line"
+    human_phone: str = "211"
+    crisis_phone: str = "205-323-7777"
+    opt_out_confirmation: str = "app"
+    conversation_ttl: int = 7 * 24 * 3600
+    queues: tuple[str, ...] = field(default=("default",))
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        """Read settings from environment variables, then apply keyword overrides."""
+        env = os.environ if environ is None else environ
+        values: dict = {
+            "env": env.get("CPR_ENV", "production").strip().lower(),
+            "redis_url": env.get("REDIS_URL") or None,
+            "twilio_account_sid": env.get("TWILIO_ACCOUNT_SID") or None,
+            "twilio_auth_token": env.get("TWILIO_AUTH_TOKEN") or None,
+            "twilio_api_base_url": env.get("TWILIO_API_BASE_URL") or None,
+            "public_base_url": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+            "trusted_proxies": int(env.get("TRUSTED_PROXIES", "0") or 0),
+            "program_name": env.get("CPR_PROGRAM_NAME", cls.program_name),
+            "human_phone": env.get("CPR_HUMAN_PHONE", cls.human_phone),
+            "crisis_phone": env.get("CPR_CRISIS_PHONE", cls.crisis_phone),
+            "opt_out_confirmation": env.get("CPR_OPT_OUT_CONFIRMATION", "app").strip().lower(),
+            "timezone": env.get("CPR_TIMEZONE", cls.timezone),
+        }
+        for name, path_field in (
+            ("CPR_CATALOG", "catalog_path"),
+            ("CPR_CONVERSATIONS_DIR", "conversations_dir"),
+            ("CPR_REDIS_DATA_DIR", "redis_data_dir"),
+        ):
+            if env.get(name):
+                values[path_field] = Path(env[name])
+        if env.get("CPR_CONVERSATION_TTL"):
+            values["conversation_ttl"] = int(env["CPR_CONVERSATION_TTL"])
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+        values.update(overrides)
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse settings that would let forged webhooks in or confuse the opt-out flow."""
+        if self.env not in {"production", "development"}:
+            raise ConfigError("CPR_ENV must be 'production' or 'development'")
+        if self.opt_out_confirmation not in {"app", "twilio"}:
+            raise ConfigError("CPR_OPT_OUT_CONFIRMATION must be 'app' or 'twilio'")
+        if not self.twilio_auth_token and not self.development:
+            raise ConfigError(
+                "TWILIO_AUTH_TOKEN is required in production: without it forged webhooks "
+                "cannot be told from Twilio's. Set it, or set CPR_ENV=development to try the bot."
+            )
+
+    @property
+    def checks_signatures(self) -> bool:
+        """Whether webhooks must carry a valid X-Twilio-Signature."""
+        # Only an explicit development mode without a token skips the check.
+        return bool(self.twilio_auth_token)

@@ -1,0 +1,213 @@
+"""The conversation engine: one message and the saved state in, replies and new state out.
+
+It knows nothing of Flask, Redis or Twilio, so it is tested on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .catalog import CATEGORIES, Catalog
+from .flows import Flow, Rule
+from .places import Place
+from .replies import Writer
+from .understanding import Understanding
+
+PAGE_SIZE = 3
+MAX_NEEDS = 2  # more lists than this in one reply costs too much; the rest wait for MORE
+
+
+@dataclass
+class Turn:
+    """What one message produced: texts to send, the state to save, and side effects."""
+
+    replies: list[str]
+    state: dict
+    effects: list[tuple] = field(default_factory=list)
+    lang: str = "en"
+
+
+def _matches(rule: Rule, message: Understanding) -> bool:
+    when = rule.when
+    if when == "other":
+        return True
+    if when == "need":
+        return message.intent in CATEGORIES
+    if when == "place":
+        return message.place is not None
+    if when == "choice":
+        return message.choice is not None
+    if when in ("more", "steps", "anywhere"):
+        return message.word == when
+    return message.intent == when
+
+
+class Dialog:
+    """Runs a flow over the catalog."""
+
+    def __init__(self, flow: Flow, catalog: Catalog, program_name: str):
+        self.flow = flow
+        self.catalog = catalog
+        self.program_name = program_name
+
+    def advance(self, state: dict, message: Understanding, now: dt.datetime) -> Turn:
+        """Answer one message given the conversation so far."""
+        state = dict(state or {})
+        state.setdefault("step", self.flow.start)
+        if not state.get("lang_locked") and message.lang_evident:
+            state["lang"] = message.lang
+        state.setdefault("lang", message.lang)
+        turn = Turn([], state)
+        rule = next(r for r in self.flow.rules_for(state["step"]) if _matches(r, message))
+        next_step = None
+        if rule.do:
+            next_step = getattr(self, f"_{rule.do}")(turn, message, now)
+        writer = self._writer(state, now)
+        turn.replies.extend(writer.say(key, program=self.program_name) for key in rule.say)
+        state["step"] = next_step or rule.go or state["step"]
+        turn.lang = state["lang"]
+        return turn
+
+    def _writer(self, state: dict, now: dt.datetime) -> Writer:
+        return Writer(self.flow, state["lang"], now)
+
+    # Actions: each may add replies and effects, and may return the next step.
+
+    def _opt_out(self, turn: Turn, message: Understanding, now) -> None:
+        turn.effects.append(("opt_out",))
+        for key in ("needs", "pending", "shown", "guide"):
+            turn.state.pop(key, None)
+
+    def _opt_in(self, turn: Turn, message: Understanding, now) -> None:
+        turn.effects.append(("opt_in",))
+
+    def _switch_language(self, turn: Turn, message: Understanding, now) -> None:
+        turn.state["lang"] = message.language_wanted or message.lang
+        turn.state["lang_locked"] = True
+
+    def _remember_place(self, turn: Turn, message: Understanding, now) -> None:
+        turn.state["place"] = message.place.to_dict()
+        turn.state.pop("anywhere", None)
+        writer = self._writer(turn.state, now)
+        turn.replies.append(writer.say("place_remembered", place=message.place.label))
+
+    def _choose_from_menu(self, turn: Turn, message: Understanding, now) -> str | None:
+        target = self.flow.menu.get(message.choice)
+        writer = self._writer(turn.state, now)
+        if target is None:
+            turn.replies.append(writer.say("pick_from_list"))
+            return None
+        if target == "human":
+            turn.replies.append(writer.say("human"))
+            return None
+        return self._search(turn, [target], None, False, now)
+
+    def _find_resources(self, turn: Turn, message: Understanding, now) -> str | None:
+        state = turn.state
+        if message.intent in CATEGORIES:
+            needs = message.needs or [message.intent]
+        else:
+            needs = state.get("pending") or state.get("needs") or []
+        if not needs:
+            self._remember_place(turn, message, now)
+            turn.replies.append(self._writer(state, now).say("menu"))
+            return "menu"
+        return self._search(turn, needs, message.place, message.word == "anywhere", now)
+
+    def _search(self, turn: Turn, needs: list[str], place: Place | None, anywhere: bool,
+                now: dt.datetime) -> str:
+        state = turn.state
+        if place is not None:
+            state["place"] = place.to_dict()
+            state.pop("anywhere", None)
+        elif anywhere:
+            state["anywhere"] = True
+            state.pop("place", None)
+        if not state.get("place") and not state.get("anywhere"):
+            state["pending"] = needs
+            writer = self._writer(state, now)
+            turn.replies.append(writer.say("ask_place", need=writer.need_name(needs[0])))
+            return "ask_place"
+        state.pop("pending", None)
+        state["needs"] = needs
+        state["page"] = 0
+        state.pop("guide", None)
+        self._render_results(turn, now)
+        return "results"
+
+    def _more_results(self, turn: Turn, message: Understanding, now) -> str:
+        turn.state["page"] = turn.state.get("page", 0) + 1
+        self._render_results(turn, now)
+        return "results"
+
+    def _render_results(self, turn: Turn, now: dt.datetime) -> None:
+        state = turn.state
+        writer = self._writer(state, now)
+        place = Place.from_dict(state["place"]) if state.get("place") else None
+        needs = state["needs"][:MAX_NEEDS]
+        shown: list[str] = []
+        lists: list[tuple[str, list]] = []
+        for need in needs:
+            found = self.catalog.nearest(need, place, now, PAGE_SIZE, state["page"] * PAGE_SIZE)
+            if not found:
+                key = "no_more" if state["page"] else "no_results"
+                turn.replies.append(writer.say(key, need=writer.need_name(need).lower()))
+                if not state["page"]:
+                    turn.effects.append(("unmet", need, place.zip if place else "any"))
+                continue
+            numbered = [(len(shown) + i + 1, r) for i, r in enumerate(found)]
+            shown.extend(r.id for r in found)
+            lists.append((need, numbered))
+        state["shown"] = shown
+        for index, (need, numbered) in enumerate(lists):
+            name = writer.need_name(need)
+            header = (writer.say("results_header_near", need=name, place=place.label)
+                      if place else writer.say("results_header_any", need=name))
+            footer = ""
+            if index == len(lists) - 1:
+                first, last = 1, len(shown)
+                key = "results_footer_one" if first == last else "results_footer"
+                footer = writer.say(key, first=first, last=last)
+                guides = self.catalog.guides_for_category(needs[0])
+                if guides:
+                    title = guides[0].title_es if state["lang"] == "es" else guides[0].title
+                    footer += " " + writer.say("steps_offer", guide=title)
+            turn.replies.append(writer.result_list(header, numbered, footer))
+
+    def _show_details(self, turn: Turn, message: Understanding, now) -> str:
+        state = turn.state
+        writer = self._writer(state, now)
+        shown = state.get("shown") or []
+        if not 1 <= message.choice <= len(shown) or shown[message.choice - 1] not in (
+            self.catalog.resources
+        ):
+            turn.replies.append(writer.say("pick_from_list"))
+            return "results"
+        resource = self.catalog.resources[shown[message.choice - 1]]
+        turn.replies.append(writer.details(resource))
+        guides = self.catalog.guides_for(resource)
+        if guides:
+            state["guide"], state["guide_page"] = guides[0].id, 0
+            self._show_steps(turn, message, now)
+        return "results"
+
+    def _show_steps(self, turn: Turn, message: Understanding, now) -> str:
+        state = turn.state
+        writer = self._writer(state, now)
+        guide = self.catalog.guides.get(state.get("guide", ""))
+        if guide is None:
+            guides = [g for n in state.get("needs", []) for g in
+                      self.catalog.guides_for_category(n)]
+            guide = guides[0] if guides else None
+            state["guide_page"] = 0
+        if guide is None:
+            turn.replies.append(writer.say("steps_none"))
+            return "results"
+        pages = writer.steps_pages(guide)
+        page = state.get("guide_page", 0)
+        if page >= len(pages):
+            page = 0  # asked again after the last page: start over
+        turn.replies.append(pages[page])
+        state["guide"], state["guide_page"] = guide.id, page + 1
+        return "results"

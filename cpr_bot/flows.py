@@ -1,0 +1,170 @@
+"""Load and check the conversation files: the flow and every sentence in each language."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .catalog import CATEGORIES
+
+LANGUAGES = ("en", "es")
+CONDITIONS = {
+    "crisis", "stop", "start", "help", "menu", "language", "human", "need",
+    "place", "choice", "more", "steps", "anywhere", "other",
+}
+ACTIONS = {
+    "opt_out", "opt_in", "switch_language", "find_resources", "choose_from_menu",
+    "show_details", "more_results", "show_steps", "remember_place",
+}
+RULE_KEYS = {"when", "do", "say", "go"}
+# Sentences the engine itself uses, beyond those named in `say`.
+ENGINE_SENTENCES = {
+    "welcome", "menu", "ask_place", "place_not_understood", "place_remembered", "human",
+    "pick_from_list", "results_header_near", "results_header_any", "no_phone",
+    "results_footer", "results_footer_one", "steps_offer", "no_results", "no_more",
+    "status_open_until", "status_open_24", "status_opens", "status_closed", "status_unknown",
+    "today", "tomorrow", "details_call", "details_website", "details_hours_note",
+    "details_confirm", "details_footer", "steps_header", "steps_more", "steps_none",
+    "fallback", "needs", "days",
+}
+
+
+class FlowError(ValueError):
+    """A conversation file is wrong; the message names the file and the step."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One line of a step: when the message is X, do Y, say Z, go to W."""
+
+    when: str
+    do: str | None = None
+    say: tuple[str, ...] = ()
+    go: str | None = None
+
+
+@dataclass
+class Flow:
+    """The checked conversation: steps, menu numbers and sentences per language."""
+
+    start: str
+    always: list[Rule]
+    steps: dict[str, list[Rule]]
+    menu: dict[int, str]
+    sentences: dict[str, dict] = field(default_factory=dict)
+
+    def rules_for(self, step: str) -> list[Rule]:
+        """The rules tried for a message at a step: the global ones first."""
+        return self.always + self.steps.get(step, self.steps[self.start])
+
+    def sentence(self, lang: str, key: str, **values) -> str:
+        """A sentence in a language, filled in."""
+        text = self.sentences[lang][key]
+        return text.format(**values) if values else text
+
+
+def _read_yaml(path: Path):
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FlowError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise FlowError(f"{path}: not valid YAML: {exc}") from None
+
+
+def _rule(path: Path, where: str, raw, steps: set[str], sentences: set[str]) -> Rule:
+    if not isinstance(raw, dict):
+        raise FlowError(f"{path}: {where}: each rule must be a mapping with 'when'")
+    unknown = set(raw) - RULE_KEYS
+    if unknown:
+        raise FlowError(f"{path}: {where}: unknown key(s) {sorted(unknown)}; use {sorted(RULE_KEYS)}")
+    when = raw.get("when")
+    if when not in CONDITIONS:
+        raise FlowError(f"{path}: {where}: 'when: {when}' is not one of {sorted(CONDITIONS)}")
+    action = raw.get("do")
+    if action is not None and action not in ACTIONS:
+        raise FlowError(f"{path}: {where}: 'do: {action}' is not one of {sorted(ACTIONS)}")
+    say = raw.get("say") or []
+    if not isinstance(say, list):
+        raise FlowError(f"{path}: {where}: 'say' must be a list of sentence names")
+    for key in say:
+        if key not in sentences:
+            raise FlowError(f"{path}: {where}: says {key!r}, which no messages file defines")
+    go = raw.get("go")
+    if go is not None and go not in steps:
+        raise FlowError(f"{path}: {where}: 'go: {go}' names no step")
+    return Rule(when, action, tuple(say), go)
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _load_sentences(directory: Path) -> dict[str, dict]:
+    sentences: dict[str, dict] = {}
+    for lang in LANGUAGES:
+        path = directory / f"messages.{lang}.yaml"
+        data = _read_yaml(path)
+        if not isinstance(data, dict):
+            raise FlowError(f"{path}: must map sentence names to text")
+        missing = ENGINE_SENTENCES - set(data)
+        if missing:
+            raise FlowError(f"{path}: missing sentence(s) {sorted(missing)}")
+        missing_needs = set(CATEGORIES) - set(data["needs"] or {})
+        if missing_needs:
+            raise FlowError(f"{path}: needs: missing name(s) for {sorted(missing_needs)}")
+        if len(data["days"] or []) != 7:
+            raise FlowError(f"{path}: days: must list 7 day names, Monday first")
+        sentences[lang] = data
+    english, spanish = sentences["en"], sentences["es"]
+    for key in set(english) | set(spanish):
+        if key not in english or key not in spanish:
+            lang_missing = "en" if key not in english else "es"
+            raise FlowError(f"{directory}/messages.{lang_missing}.yaml: missing sentence {key!r}")
+        if isinstance(english[key], str) and _placeholders(english[key]) != _placeholders(
+            spanish[key]
+        ):
+            raise FlowError(
+                f"{directory}: sentence {key!r} has different {{placeholders}} in en and es"
+            )
+    return sentences
+
+
+def load_flow(directory: Path) -> Flow:
+    """Read flow.yaml and messages.*.yaml from directory and check them together."""
+    directory = Path(directory)
+    sentences = _load_sentences(directory)
+    path = directory / "flow.yaml"
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise FlowError(f"{path}: must be a mapping with start, menu, always and steps")
+    unknown = set(data) - {"start", "menu", "always", "steps"}
+    if unknown:
+        raise FlowError(f"{path}: unknown top-level key(s) {sorted(unknown)}")
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, dict) or not raw_steps:
+        raise FlowError(f"{path}: 'steps' must map step names to lists of rules")
+    names = set(raw_steps)
+    keys = set(sentences["en"])
+    if data.get("start") not in names:
+        raise FlowError(f"{path}: 'start: {data.get('start')}' names no step")
+    steps: dict[str, list[Rule]] = {}
+    for name, rules in raw_steps.items():
+        if not isinstance(rules, list) or not rules:
+            raise FlowError(f"{path}: step {name!r}: must be a list of rules")
+        steps[name] = [_rule(path, f"step {name!r} rule {i + 1}", r, names, keys)
+                       for i, r in enumerate(rules)]
+    always = [_rule(path, f"always rule {i + 1}", r, names, keys)
+              for i, r in enumerate(data.get("always") or [])]
+    menu = {}
+    for number, target in (data.get("menu") or {}).items():
+        if not isinstance(number, int) or target not in (*CATEGORIES, "human"):
+            raise FlowError(f"{path}: menu: {number!r}: {target!r} is not a need or 'human'")
+        menu[number] = target
+    for step in ("ask_place", "results", "menu"):
+        if step not in names:
+            raise FlowError(f"{path}: the engine needs a step named {step!r}")
+    return Flow(data["start"], always, steps, menu, sentences)

@@ -1,0 +1,62 @@
+"""Build everything the bot needs from settings, checking every data file on the way."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import redis
+
+from . import redis_server
+from .bot import Bot
+from .catalog import Catalog, load_catalog
+from .config import ROOT, Settings
+from .dialog import Dialog
+from .flows import Flow, load_flow
+from .places import Gazetteer
+from .store import Store
+from .understanding import Understander, Vocabulary
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """The loaded data and connections one process shares between requests."""
+
+    settings: Settings
+    redis: redis.Redis
+    catalog: Catalog
+    flow: Flow
+    understander: Understander
+    store: Store
+    bot: Bot
+
+
+def load_understander(settings: Settings) -> tuple[Understander, Gazetteer]:
+    """The vocabulary and place names, without touching Redis."""
+    gazetteer = Gazetteer(settings.catalog_path.parent / "places.yaml")
+    vocabulary = Vocabulary(settings.conversations_dir / "vocabulary.yaml")
+    return Understander(vocabulary, gazetteer), gazetteer
+
+
+def redis_url(settings: Settings) -> str:
+    """REDIS_URL, or the URL of an embedded server started for this process."""
+    if settings.redis_url:
+        return settings.redis_url
+    server = redis_server.EmbeddedRedis(settings.redis_data_dir).start()
+    log.warning("REDIS_URL is not set: started an embedded Redis at %s", server.url)
+    return server.url
+
+
+def build_services(settings: Settings, client: redis.Redis | None = None) -> Services:
+    """Load and check the catalog and conversations, and connect to Redis."""
+    understander, gazetteer = load_understander(settings)
+    catalog = load_catalog(settings.catalog_path, gazetteer)
+    flow = load_flow(settings.conversations_dir)
+    client = client or redis_server.connect(redis_url(settings))
+    store = Store(client, settings.conversation_ttl)
+    dialog = Dialog(flow, catalog, settings.program_name)
+    bot = Bot(understander, dialog, store, flow, settings.timezone,
+              settings.opt_out_confirmation, ROOT / "var")
+    return Services(settings, client, catalog, flow, understander, store, bot)
