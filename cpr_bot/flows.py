@@ -23,7 +23,7 @@ RULE_KEYS = {"when", "do", "say", "go"}
 # Sentences the engine itself uses, beyond those named in `say`.
 ENGINE_SENTENCES = {
     "welcome", "menu", "ask_place", "place_not_understood", "place_remembered", "human",
-    "pick_from_list", "results_header_near", "results_header_any", "no_phone",
+    "pick_from_list", "results_header_near", "results_header_any", "no_phone", "women_only", "men_only",
     "results_footer", "results_footer_one", "steps_offer", "no_results", "no_more",
     "status_open_until", "status_open_24", "status_opens", "status_closed", "status_unknown",
     "today", "tomorrow", "details_call", "details_website", "details_hours_note",

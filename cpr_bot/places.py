@@ -108,7 +108,7 @@ class Gazetteer:
                 if size == 1 and len(candidate) < 5:
                     continue
                 place = self._by_name.get(candidate) or (
-                    self.locate_name(candidate) if size > 1 or len(candidate) >= 6 else None
+                    self.locate_name(candidate) if size > 1 or len(candidate) >= 5 else None
                 )
                 if place:
                     return place

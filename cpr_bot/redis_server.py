@@ -58,9 +58,18 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"unix://{self.socket}"
 
+    def already_running(self) -> bool:
+        """Whether a server started earlier (by `cpr-bot up`, say) answers on the socket."""
+        try:
+            return bool(redis.Redis(unix_socket_path=str(self.socket), socket_timeout=1).ping())
+        except (redis.RedisError, OSError):
+            return False
+
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
-        """Start the server and wait until it answers PING."""
+        """Start the server (or join the one already running) and wait until it answers."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.already_running():
+            return self
         args = [
             redis_server_binary(),
             "--port", "0",

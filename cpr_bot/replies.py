@@ -81,7 +81,11 @@ class Writer:
         name = clip(resource.name, name_max, ellipsis=False)
         phone = resource.phone or self.say("no_phone")
         address = clip(resource.address or resource.city, addr_max, ellipsis=False)
-        line = f"{number}) {name} {phone}" + (f", {address}" if address else "")
+        line = f"{number}) {name}"
+        for attribute in ("women_only", "men_only"):
+            if attribute in resource.attributes:
+                line += f" ({self.say(attribute)})"
+        line += f" {phone}" + (f", {address}" if address else "")
         known = resource.hours is not None
         if status_level == 2 or (status_level == 1 and known):
             line += f". {self.status(resource)}"

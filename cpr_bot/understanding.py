@@ -166,7 +166,9 @@ class Understander:
         """Classify one message."""
         text = text or ""
         norm = normalize(text)
-        words = [self.vocab.correct(w) for w in norm.split()]
+        raw_words = norm.split()
+        words = [self.vocab.correct(w) for w in raw_words]
+        corrected = {i for i, (a, b) in enumerate(zip(raw_words, words)) if a != b}
         lang, evident = self._language(words)
         place = self.gazetteer.find_in(text) if norm else None
         result = Understanding("unknown", lang, place=place, text=text, lang_evident=evident)
@@ -179,7 +181,9 @@ class Understander:
                 result.word = name
                 return result
         keyword = self._keyword(norm.split(), words)
-        hits = self._phrase_hits(words)
+        # A weak hint spelled only by a guess ("monkey" read as "money") is no evidence.
+        hits = [h for h in self._phrase_hits(words)
+                if not (h.weak and corrected & set(range(h.start, h.end)))]
         strong = [h.intent for h in hits if not h.weak]
         weak = [h.intent for h in hits if h.weak]
         needs = [i for i in strong if i in CATEGORIES] or [i for i in weak if i in CATEGORIES]
@@ -273,9 +277,12 @@ class Understander:
                     scores[lang] += 1
                 elif i + 1 < len(words) and (words[i], words[i + 1]) in markers:
                     scores[lang] += 1
+        taken = [False] * len(words)
         for size in range(min(self.vocab.longest_phrase, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
                 langs = self.vocab.phrase_langs.get(tuple(words[start : start + size]))
-                if langs and len(langs) == 1:
-                    scores[next(iter(langs))] += 1.5
+                if langs and not any(taken[start : start + size]):
+                    taken[start : start + size] = [True] * size
+                    if len(langs) == 1:
+                        scores[next(iter(langs))] += 0.5
         return ("es" if scores["es"] > scores["en"] else "en"), any(scores.values())

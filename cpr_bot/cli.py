@@ -1,0 +1,210 @@
+"""The `cpr-bot` command: run the bot, try it in a terminal, classify text, check the catalog."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+import xml.etree.ElementTree as ET
+
+from .config import ConfigError, Settings
+
+
+def _settings(**overrides) -> Settings:
+    try:
+        return Settings.from_env(**overrides)
+    except ConfigError as exc:
+        sys.exit(f"cpr-bot: {exc}")
+
+
+def cmd_match(args) -> int:
+    """Print the intent and language of each message as JSON."""
+    from .services import load_understander
+
+    understander, _ = load_understander(_settings(env="development"))
+
+    def show(text: str) -> str:
+        result = understander.understand(text).to_dict()
+        if args.json:
+            return json.dumps(result, ensure_ascii=False)
+        return f"{result['intent']}\t{result['lang']}\t{','.join(result['needs'])}"
+
+    if args.text == ["-"]:
+        out = sys.stdout
+        for line in sys.stdin:
+            out.write(show(line.rstrip("\n")) + "\n")
+        out.flush()
+    else:
+        print(show(" ".join(args.text)))
+    return 0
+
+
+def cmd_chat(args) -> int:
+    """Talk to the real app in a terminal, as if texting it."""
+    from . import create_app
+
+    app = create_app(_settings(env="development", twilio_auth_token=None))
+    client = app.test_client()
+    phone = args.phone
+    print(f"Texting the bot as {phone}. Type a message; Ctrl-D to quit.")
+    while True:
+        try:
+            text = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        form = {"From": phone, "To": "+15550100000", "Body": text,
+                "MessageSid": "SM" + uuid.uuid4().hex}
+        response = client.post("/sms", data=form)
+        if response.status_code != 200:
+            print(f"[HTTP {response.status_code}]")
+            continue
+        messages = [m.text or "" for m in ET.fromstring(response.data).iter("Message")]
+        if not messages:
+            print("(no reply)")
+        for message in messages:
+            print("bot> " + message.replace("\n", "\n     ") + "\n")
+
+
+def cmd_worker(args) -> int:
+    """Run an RQ worker, with the scheduler, on the project's queues."""
+    from .worker import run_worker
+
+    settings = _settings()
+    return 0 if run_worker(settings, burst=args.burst) else 1
+
+
+def cmd_up(args) -> int:
+    """Run web, worker and (when REDIS_URL is unset) an embedded Redis, until Ctrl-C."""
+    from .redis_server import EmbeddedRedis
+
+    settings = _settings()
+    env = dict(os.environ)
+    server = None
+    if not settings.redis_url:
+        server = EmbeddedRedis(settings.redis_data_dir).start()
+        env["REDIS_URL"] = server.url
+        print(f"cpr-bot: embedded Redis at {server.url} (data in {settings.redis_data_dir})")
+    bind = f"{args.host}:{args.port}"
+    web = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(args.workers),
+           "--threads", "4", "--timeout", "20", "--chdir", str(settings.catalog_path.parent.parent),
+           "app:app"]
+    worker = [sys.executable, "-m", "cpr_bot.cli", "worker"]
+    children = [subprocess.Popen(web, env=env), subprocess.Popen(worker, env=env)]
+    print(f"cpr-bot: web on http://{bind} (POST /sms), worker running. Ctrl-C stops all.")
+
+    def stop(*_):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            try:
+                children[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for child in children:
+            child.wait(timeout=30)
+        if server:
+            server.stop()
+    failed = [c.returncode for c in children if c.returncode not in (0, -15, None)]
+    return 1 if failed else 0
+
+
+def cmd_catalog_check(args) -> int:
+    """Check the catalog; print every problem as entry, field, what is wrong."""
+    from .catalog import CatalogError, load_catalog
+    from .places import Gazetteer
+
+    settings = _settings(env="development")
+    path = args.file or settings.catalog_path
+    try:
+        catalog = load_catalog(path, Gazetteer(settings.catalog_path.parent / "places.yaml"))
+    except CatalogError as exc:
+        for entry, field, what in exc.problems:
+            print(f"{entry}: {field}: {what}")
+        print(f"{len(exc.problems)} problem(s) in {path}", file=sys.stderr)
+        return 1
+    stale = 0
+    if args.stale is not None:
+        limit = dt.date.today() - dt.timedelta(days=args.stale)
+        for resource in catalog.resources.values():
+            if resource.last_verified < limit:
+                stale += 1
+                print(f"{resource.id}: last_verified: {resource.last_verified} "
+                      f"(over {args.stale} days ago)")
+    print(f"{path}: {len(catalog.resources)} resources, {len(catalog.guides)} guides, OK"
+          + (f"; {stale} not verified in {args.stale} days" if args.stale is not None else ""))
+    return 0
+
+
+def cmd_unmet(args) -> int:
+    """Show which needs found nothing, where: what the catalog should grow next."""
+    from .redis_server import connect
+    from .services import redis_url
+    from .store import Store
+
+    settings = _settings(env="development")
+    store = Store(connect(redis_url(settings)), settings.conversation_ttl)
+    counts = sorted(store.unmet_needs().items(), key=lambda item: -item[1])
+    if not counts:
+        print("No unmet needs recorded.")
+    for (category, area), count in counts:
+        print(f"{count:6d}  {category:15s} {area}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cpr-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    match = sub.add_parser("match", help="classify messages (use - to read lines from stdin)")
+    match.add_argument("--json", action="store_true", help="print one JSON object per message")
+    match.add_argument("text", nargs="+")
+    match.set_defaults(func=cmd_match)
+
+    chat = sub.add_parser("chat", help="text the bot from this terminal")
+    chat.add_argument("--phone", default="+15550100001", help="the number you text from")
+    chat.set_defaults(func=cmd_chat)
+
+    worker = sub.add_parser("worker", help="run an RQ worker with the scheduler")
+    worker.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    worker.set_defaults(func=cmd_worker)
+
+    up = sub.add_parser("up", help="run web, worker and Redis together")
+    up.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    up.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    up.add_argument("--workers", type=int, default=2)
+    up.set_defaults(func=cmd_up)
+
+    catalog = sub.add_parser("catalog", help="coordinator tools for data/resources.yaml")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
+    check = catalog_sub.add_parser("check", help="check the catalog and list every problem")
+    check.add_argument("--file", help="a catalog file other than the configured one")
+    check.add_argument("--stale", type=int, metavar="DAYS",
+                       help="also list entries not verified for this many days")
+    check.set_defaults(func=cmd_catalog_check)
+
+    unmet = sub.add_parser("unmet", help="needs that found no resource, by ZIP")
+    unmet.set_defaults(func=cmd_unmet)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

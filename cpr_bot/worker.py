@@ -1,0 +1,29 @@
+"""Run RQ workers on the project's queues with its serializer and connection settings."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from rq import Queue, Worker
+from rq.serializers import JSONSerializer
+
+from .config import Settings
+from .services import redis_url
+
+log = logging.getLogger(__name__)
+
+
+def queues(connection: redis.Redis, settings: Settings) -> list[Queue]:
+    """The project's queues, JSON-serialized so jobs never unpickle untrusted data."""
+    return [Queue(name, connection=connection, serializer=JSONSerializer)
+            for name in settings.queues]
+
+
+def run_worker(settings: Settings, burst: bool = False) -> bool:
+    """Work the queues (and scheduled retries) until stopped, or until empty with burst."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    connection = redis.Redis.from_url(redis_url(settings))
+    worker = Worker(queues(connection, settings), connection=connection,
+                    serializer=JSONSerializer)
+    return worker.work(burst=burst, with_scheduler=True)

@@ -1,0 +1,190 @@
+"""Whole conversations through the signed /sms webhook, written as tables of turns.
+
+Each turn is (what the person texts, patterns the reply must contain, patterns it must not).
+Patterns are regular expressions; an empty list of expected patterns means "no reply at all".
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import Phone
+
+NO_REPLY = None
+LIST_LINE = r"\n1\) [^\n]+\n2\) [^\n]+\n3\) [^\n]+"
+PHONE = r"\d{3}-\d{3}-\d{4}"
+
+CONVERSATIONS = {
+    "a greeting gets the program name and the numbered menu": [
+        ("hi", [r"CPR Reentry Line", r"1 Food 2 Bed", r"0 Talk to a person"], []),
+    ],
+    "a need with a ZIP gets the 3 nearest places with phone, street and hours": [
+        ("need a bed tonite 35204", [r"^Shelter near 35204:", LIST_LINE, PHONE,
+                                     r"Open 24/7", r"Reply 1-3 for details, MORE for more"], []),
+    ],
+    "a need without a place asks where, then remembers the place": [
+        ("food", [r"Food: what ZIP code or part of town are you in\?"], [r"\d\) "]),
+        ("im in ensley", [r"^Food near Ensley:", LIST_LINE], []),
+        ("clothes", [r"^Clothes near Ensley:", LIST_LINE], [r"what ZIP"]),
+    ],
+    "a menu number works like naming the need": [
+        ("menu", [r"1 Food"], []),
+        ("4", [r"ID and papers: what ZIP"], []),
+        ("35211", [r"ID and papers near 35211:", LIST_LINE, r"Reply STEPS"], []),
+    ],
+    "ANY searches the whole county": [
+        ("dentist", [r"Dentists: what ZIP"], []),
+        ("any", [r"^Dentists in Jefferson County:", r"1\) "], []),
+    ],
+    "details give address, phone, hours and who it is for": [
+        ("ID 35204", [LIST_LINE], []),
+        ("1", [r"Jefferson County Health Dep", r"1400 Sixth Avenue", r"Call 205-588-5234",
+               r"Open til 4:30pm"], []),
+    ],
+    "an ID office's details come with the how-to steps, and STEPS pages through them": [
+        ("i need my birth certificate 35233", [r"ID and papers near 35233"], []),
+        ("1", [r"Call 205-588-5234", r"\n1\. "], []),
+        ("steps", [r"\n\d\. "], []),
+    ],
+    "STEPS after a list gives the guide for that need": [
+        ("state id 35203", [r"Reply STEPS: Get an Alabama state ID"], []),
+        ("STEPS", [r"^Get an Alabama state ID:\n1\. ", r"[Bb]irth certificate"], []),
+    ],
+    "two needs in one message are answered one after the other": [
+        ("food and somewhere to sleep 35204", [r"^Food near 35204:\n1\) ",
+                                               r"Shelter near 35204:\n4\) ",
+                                               r"Reply 1-6 for details"], []),
+        ("5", [PHONE], []),
+    ],
+    "MORE shows the next places": [
+        ("jobs 35203", [LIST_LINE], []),
+        ("MORE", [r"^Jobs near 35203:", r"1\) "], []),
+    ],
+    "MENU and RESET work from any step": [
+        ("food", [r"what ZIP"], []),
+        ("MENU", [r"1 Food 2 Bed"], [r"what ZIP"]),
+        ("shelter", [r"Shelter: what ZIP"], []),
+        ("reset", [r"1 Food 2 Bed"], []),
+    ],
+    "Spanish in, Spanish out, without accents that cost money": [
+        ("necesito comida en bessemer", [r"^Comida cerca de Bessemer:", r"Responda 1-\d"],
+         [r"[áíóú]"]),
+        ("1", [r"Llame al|Web: "], [r"Call "]),
+    ],
+    "ESPANOL and ENGLISH switch the language and it is remembered": [
+        ("ESPANOL", [r"Listo, le escribimos en espa.ol", r"1 Comida"], []),
+        ("food", [r"Comida: .en qu. codigo postal"], []),
+        ("ENGLISH", [r"OK, we will text in English", r"1 Food"], []),
+        ("necesito ropa 35204", [r"^Clothes near 35204"], []),
+    ],
+    "a number that is not on the list is answered, not guessed": [
+        ("jobs 35203", [LIST_LINE], []),
+        ("9", [r"Reply with a number from the list"], []),
+    ],
+    "nonsense gets an honest 'did not understand' and the menu": [
+        ("hi", [r"1 Food"], []),
+        ("purple monkey dishwasher", [r"Sorry, I did not understand", r"1 Food"], []),
+    ],
+    "HELP names the program, a way to reach a person, rates and STOP": [
+        ("HELP", [r"CPR Reentry Line", r"call 211", r"Msg&data rates may apply",
+                  r"Reply STOP to cancel"], []),
+    ],
+    "asking for a person gives a number to call now": [
+        ("can i talk to a real person", [r"call 211"], []),
+        ("menu", [r"0 Talk to a person"], []),
+        ("0", [r"call 211"], []),
+    ],
+}
+
+CRISIS = [r"call 911", r"988", r"205-323-7777"]
+CRISIS_ES = [r"911", r"988", r"205-323-7777", r"llame"]
+
+SAFETY = {
+    "crisis words beat the step the person is in": [
+        ("food", [r"what ZIP"], []),
+        ("i want to kill myself", CRISIS, [r"what ZIP", r"\d\) "]),
+    ],
+    "an overdose happening gets 911 and 988 at once": [
+        ("my friend is overdosing and not breathing", CRISIS, []),
+    ],
+    "danger and violence, in Spanish": [
+        ("mi esposo me esta golpeando", CRISIS_ES, []),
+    ],
+    "a crisis mentioned with a need still gets the crisis lines": [
+        ("i need food but honestly i dont wanna be here no more", CRISIS, []),
+    ],
+    "'not suicidal' is not a crisis": [
+        ("im not suicidal i just need food 35204", [r"^Food near 35204"], [r"988"]),
+    ],
+    "STOP opts out with one confirmation, then nothing more is sent until START": [
+        ("food 35204", [LIST_LINE], []),
+        ("STOP", [r"unsubscribed", r"START"], []),
+        ("food", NO_REPLY, []),
+        ("i want to kill myself", NO_REPLY, []),
+        ("START", [r"Welcome back", r"Reply STOP to cancel"], []),
+        ("food 35204", [LIST_LINE], []),
+    ],
+    "plain-language opt-out counts": [
+        ("please stop texting me", [r"unsubscribed"], []),
+        ("hello?", NO_REPLY, []),
+    ],
+    "'dont stop helping me' is not an opt-out": [
+        ("dont stop helping me", [r"1 Food"], [r"unsubscribed"]),
+        ("food 35204", [LIST_LINE], []),
+    ],
+    "YES after an opt-out opts back in, as Twilio does": [
+        ("unsubscribe", [r"unsubscribed"], []),
+        ("yes", [r"Welcome back"], []),
+    ],
+}
+
+
+def check_turn(reply_texts: list[str] | None, expected, forbidden, body: str) -> None:
+    if expected is None:
+        assert reply_texts == [], f"{body!r} must get no reply, got {reply_texts}"
+        return
+    reply = "\n".join(reply_texts)
+    assert reply_texts, f"{body!r} got no reply"
+    for pattern in expected:
+        assert re.search(pattern, reply, re.M), f"{body!r}: {pattern!r} not in:\n{reply}"
+    for pattern in forbidden:
+        assert not re.search(pattern, reply, re.M), f"{body!r}: {pattern!r} in:\n{reply}"
+
+
+@pytest.mark.parametrize("turns", [*CONVERSATIONS.values(), *SAFETY.values()],
+                         ids=[*CONVERSATIONS, *SAFETY])
+def test_conversation(phone: Phone, turns):
+    for body, expected, forbidden in turns:
+        check_turn(phone.send(body), expected, forbidden, body)
+
+
+@pytest.mark.parametrize("keyword", ["STOP", "stop", "Stop.", "STOPALL", "UNSUBSCRIBE",
+                                     "cancel", "END", "quit!", "REVOKE", "OPTOUT"])
+def test_every_opt_out_keyword_opts_out(phone: Phone, redis_client, keyword):
+    assert "unsubscribed" in phone.reply(keyword)
+    assert redis_client.exists(f"cpr:optout:{phone.number}")
+    assert phone.send("food 35204") == []
+    assert "Welcome back" in phone.reply("UNSTOP")
+    assert not redis_client.exists(f"cpr:optout:{phone.number}")
+
+
+def test_twilio_managed_opt_out_is_recorded_without_a_second_confirmation(phone, redis_client):
+    assert phone.send("STOP", OptOutType="STOP") == []
+    assert redis_client.exists(f"cpr:optout:{phone.number}")
+    assert phone.send("START", OptOutType="START") == []
+    assert not redis_client.exists(f"cpr:optout:{phone.number}")
+
+
+def test_conversation_state_has_a_ttl_after_every_turn(phone, redis_client):
+    for body in ("food", "35204", "1"):
+        phone.send(body)
+        assert 0 < redis_client.ttl(f"cpr:conv:{phone.number}") <= 7 * 24 * 3600
+
+
+def test_two_people_have_separate_conversations(client):
+    alice, bob = Phone(client, "+12055550111"), Phone(client, "+12055550222")
+    alice.send("food")
+    assert "Shelter: what ZIP" in bob.reply("shelter")
+    assert alice.reply("35204").startswith("Food near 35204")

@@ -1,0 +1,139 @@
+"""Understanding: intents, languages, places, negations and typos, from data not code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cpr_bot.config import ROOT
+from cpr_bot.places import Gazetteer
+from cpr_bot.understanding import INTENTS, Understander, Vocabulary, VocabularyError
+
+
+@pytest.fixture(scope="module")
+def understander():
+    return Understander(Vocabulary(ROOT / "conversations" / "vocabulary.yaml"),
+                        Gazetteer(ROOT / "data" / "places.yaml"))
+
+
+CASES = [
+    # (message, intent, language)
+    ("food", "food", "en"),
+    ("ID", "id", "en"),
+    ("need a bed tonite 35204", "shelter", "en"),
+    ("necesito comida", "food", "es"),
+    ("fod", "food", "en"),
+    ("shleter", "shelter", "en"),
+    ("where can i get my DL back", "id", "en"),
+    ("lost my SS card", "id", "en"),
+    ("my PO said i need a GED", "education", "en"),
+    ("need NA meetings", "substance_use", "en"),
+    ("where to get narcan", "substance_use", "en"),
+    ("EBT", "food", "en"),
+    ("toothache real bad", "dental", "en"),
+    ("who hiring felons", "jobs", "en"),
+    ("custody of my kids", "family", "en"),
+    ("need a lawyer for expungement", "legal", "en"),
+    ("bus pass", "transportation", "en"),
+    ("busco trabajo", "jobs", "es"),
+    ("necesito food stamps", "food", "es"),
+    ("i want to end it all", "crisis", "en"),
+    ("me quiero matar", "crisis", "es"),
+    ("my friend od'ing", "crisis", "en"),
+    ("STOP", "stop", "en"),
+    ("Stop.", "stop", "en"),
+    ("stop texting me", "stop", "en"),
+    ("no mas mensajes", "stop", "es"),
+    ("dont stop helping me", "unknown", "en"),
+    ("stop by the food bank?", "food", "en"),
+    ("i wont stop looking for work", "jobs", "en"),
+    ("how do i stop using", "substance_use", "en"),
+    ("im not suicidal just need food", "food", "en"),
+    ("not looking for a job, need a bed", "shelter", "en"),
+    ("START", "start", "en"),
+    ("UNSTOP", "start", "en"),
+    ("MENU", "menu", "en"),
+    ("reset", "menu", "en"),
+    ("ESPANOL", "language", "es"),
+    ("english please", "language", "en"),
+    ("HELP", "help", "en"),
+    ("what is this", "help", "en"),
+    ("talk to a real person", "human", "en"),
+    ("hablar con una persona", "human", "es"),
+    ("hi", "unknown", "en"),
+    ("purple monkey dishwasher", "unknown", "en"),
+    ("\U0001f64f", "unknown", "en"),
+    ("", "unknown", "en"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "lang"), CASES, ids=[c[0] or "empty" for c in CASES])
+def test_understands(understander, text, intent, lang):
+    result = understander.understand(text)
+    assert (result.intent, result.lang) == (intent, lang)
+
+
+def test_two_needs_keep_their_order(understander):
+    assert understander.understand("food and somewhere to sleep").needs == ["food", "shelter"]
+    assert understander.understand("necesito trabajo y mi ID").needs == ["jobs", "id"]
+
+
+def test_crisis_beats_a_need_and_an_opt_out(understander):
+    assert understander.understand("STOP im going to kill myself").intent == "crisis"
+    assert understander.understand("need food and i want to die").intent == "crisis"
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("35211", "35211"), ("food in bessemer", "Bessemer"), ("center point", "Center Point"),
+    ("im over in ensly", "Ensley"), ("comida en homewood", "Homewood"),
+])
+def test_places_in_messages(understander, text, label):
+    assert understander.understand(text).place.label == label
+
+
+def test_language_switch_direction(understander):
+    assert understander.understand("ESPANOL").language_wanted == "es"
+    assert understander.understand("ENGLISH").language_wanted == "en"
+    assert understander.understand("no hablo ingles").language_wanted == "es"
+
+
+@pytest.mark.parametrize("name", ["messages_dev.jsonl"])
+def test_labeled_set_accuracy_stays_above_95_percent(understander, name):
+    lines = (ROOT / "bench" / "data" / name).read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    right = sum(understander.understand(r["text"]).intent == r["intent"] for r in rows)
+    assert len(rows) >= 300
+    assert right / len(rows) >= 0.95
+
+
+def test_a_broken_vocabulary_names_the_file(tmp_path):
+    path = tmp_path / "vocabulary.yaml"
+    path.write_text("keywords: {stop: [stop]}\nintents: {feelings: {en: [sad]}}\n")
+    with pytest.raises(VocabularyError, match=str(path)):
+        Vocabulary(path)
+
+
+def run_cli(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "cpr_bot.cli", *args], input=stdin,
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def test_match_cli_contract_one_message():
+    done = run_cli("match", "--json", "necesito", "comida")
+    assert done.returncode == 0
+    result = json.loads(done.stdout)
+    assert result["intent"] == "food" and result["lang"] == "es"
+
+
+def test_match_cli_contract_reads_lines_in_order():
+    messages = ["food", "STOP", "hablar con alguien", "", "i need a job and my ID"] * 200
+    done = run_cli("match", "--json", "-", stdin="\n".join(messages) + "\n")
+    assert done.returncode == 0
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(results) == len(messages)
+    assert [r["intent"] for r in results[:5]] == ["food", "stop", "human", "unknown", "jobs"]
+    assert all(r["intent"] in INTENTS and r["lang"] in ("en", "es") for r in results)
