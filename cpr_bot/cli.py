@@ -130,7 +130,7 @@ def cmd_catalog_check(args) -> int:
     settings = _settings(env="development")
     path = args.file or settings.catalog_path
     try:
-        catalog = load_catalog(path, Gazetteer(settings.catalog_path.parent / "places.yaml"))
+        catalog = load_catalog(path, Gazetteer(settings.places_path))
     except CatalogError as exc:
         for entry, field, what in exc.problems:
             print(f"{entry}: {field}: {what}")

@@ -28,6 +28,7 @@ class Settings:
     public_base_url: str | None = None
     trusted_proxies: int = 0
     catalog_path: Path = ROOT / "data" / "resources.yaml"
+    places_path: Path = ROOT / "data" / "places.yaml"
     conversations_dir: Path = ROOT / "conversations"
     timezone: str = "America/Chicago"
     program_name: str = "CPR Reentry Line"
@@ -61,6 +62,7 @@ class Settings:
         }
         for name, path_field in (
             ("CPR_CATALOG", "catalog_path"),
+            ("CPR_PLACES", "places_path"),
             ("CPR_CONVERSATIONS_DIR", "conversations_dir"),
             ("CPR_REDIS_DATA_DIR", "redis_data_dir"),
         ):

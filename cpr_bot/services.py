@@ -35,7 +35,7 @@ class Services:
 
 def load_understander(settings: Settings) -> tuple[Understander, Gazetteer]:
     """The vocabulary and place names, without touching Redis."""
-    gazetteer = Gazetteer(settings.catalog_path.parent / "places.yaml")
+    gazetteer = Gazetteer(settings.places_path)
     vocabulary = Vocabulary(settings.conversations_dir / "vocabulary.yaml")
     return Understander(vocabulary, gazetteer), gazetteer
 

@@ -1,0 +1,128 @@
+"""Broken data stops the app at start-up with a message a coordinator can act on."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from cpr_bot import create_app
+from cpr_bot.catalog import CatalogError
+from cpr_bot.config import ROOT
+from cpr_bot.flows import FlowError, load_flow
+
+from .conftest import make_settings
+
+
+@pytest.fixture
+def conversations(tmp_path):
+    target = tmp_path / "conversations"
+    shutil.copytree(ROOT / "conversations", target)
+    return target
+
+
+def edit_flow(directory, change):
+    path = directory / "flow.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+FLOW_MISTAKES = {
+    "unknown condition": (lambda d: d["steps"]["menu"].insert(0, {"when": "wishes"}),
+                          r"flow.yaml: step 'menu' rule 1: 'when: wishes'"),
+    "unknown action": (lambda d: d["steps"]["results"][0].update(do="import_os"),
+                       r"step 'results' rule 1: 'do: import_os'"),
+    "missing sentence": (lambda d: d["always"][0].update(say=["crisis_typo"]),
+                         r"always rule 1: says 'crisis_typo'"),
+    "go to no step": (lambda d: d["steps"]["new"][0].update(go="nowhere"),
+                      r"step 'new' rule 1: 'go: nowhere' names no step"),
+    "unknown key": (lambda d: d["steps"]["menu"][0].update(python="os.system"),
+                    r"step 'menu' rule 1: unknown key"),
+    "menu number to nothing": (lambda d: d["menu"].update({15: "pizza"}), r"menu: 15"),
+}
+
+
+@pytest.mark.parametrize(("change", "message"), FLOW_MISTAKES.values(), ids=FLOW_MISTAKES)
+def test_a_broken_flow_names_file_and_step(conversations, change, message):
+    edit_flow(conversations, change)
+    with pytest.raises(FlowError, match=message):
+        load_flow(conversations)
+
+
+def test_a_missing_spanish_sentence_is_named(conversations):
+    path = conversations / "messages.es.yaml"
+    path.write_text(path.read_text().replace("not_understood:", "no_entendido:"))
+    with pytest.raises(FlowError, match=r"messages.es.yaml: missing sentence"):
+        load_flow(conversations)
+
+
+def test_mismatched_placeholders_are_named(conversations):
+    path = conversations / "messages.es.yaml"
+    path.write_text(path.read_text().replace("Entendido, {place}.", "Entendido, {lugar}."))
+    with pytest.raises(FlowError, match=r"'place_remembered' has different"):
+        load_flow(conversations)
+
+
+def test_the_app_refuses_to_start_on_a_broken_flow(conversations, redis_url, redis_client):
+    edit_flow(conversations, FLOW_MISTAKES["unknown action"][0])
+    with pytest.raises(FlowError):
+        create_app(make_settings(redis_url, conversations_dir=conversations), redis_client)
+
+
+BROKEN_CATALOG = """
+resources:
+  - id: good-place
+    name: Good Place
+    categories: [food]
+    source: https://example.org/a
+    last_verified: "2026-11-01"
+  - id: good-place
+    name: Twin
+    categories: [food, pizza]
+    phone: "555-1234"
+    zip: "90210"
+    hours: ["Mon-Fri 9am-5pm"]
+    source: https://example.org/b
+    last_verified: "2026-11-01"
+  - id: no-source
+    name: Nowhere
+    categories: [food]
+    last_verified: "someday"
+"""
+
+
+def test_a_broken_catalog_lists_every_problem(tmp_path, redis_url, redis_client):
+    path = tmp_path / "resources.yaml"
+    path.write_text(BROKEN_CATALOG)
+    with pytest.raises(CatalogError) as caught:
+        create_app(make_settings(redis_url, catalog_path=path), redis_client)
+    problems = {(entry, field) for entry, field, _ in caught.value.problems}
+    assert {("good-place", "id"), ("good-place", "categories"), ("good-place", "phone"),
+            ("good-place", "zip"), ("good-place", "hours"), ("no-source", "source"),
+            ("no-source", "last_verified")} <= problems
+
+
+def test_catalog_check_command(tmp_path):
+    good = subprocess.run([sys.executable, "-m", "cpr_bot.cli", "catalog", "check"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "OK" in good.stdout
+    path = tmp_path / "resources.yaml"
+    path.write_text(BROKEN_CATALOG)
+    bad = subprocess.run([sys.executable, "-m", "cpr_bot.cli", "catalog", "check", "--file",
+                          str(path)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert bad.returncode == 1
+    assert "good-place: phone: not a valid US phone number: '555-1234'" in bad.stdout
+    assert "good-place: hours: cannot read hours 'Mon-Fri 9am-5pm'" in bad.stdout
+
+
+def test_every_catalog_entry_keeps_its_source_and_verification_date():
+    data = yaml.safe_load((ROOT / "data" / "resources.yaml").read_text())
+    assert len(data["resources"]) >= 15
+    for entry in data["resources"]:
+        assert entry["source"] and entry["last_verified"], entry["id"]
