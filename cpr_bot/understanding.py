@@ -88,6 +88,8 @@ class Vocabulary:
             markers = data["language_markers"]
             common = {normalize(str(w)) for w in data["common_words"]}
             self.fillers = {normalize(str(w)) for w in data["fillers"]}
+            self.stop_words = {normalize(w) for w in data["opt_out"]["stop_words"]}
+            self.message_words = {normalize(w) for w in data["opt_out"]["message_words"]}
             self.dialog_words = {
                 name: {normalize(str(w)) for w in words}
                 for name, words in data["dialog_words"].items()
@@ -185,6 +187,8 @@ class Understander:
         hits = [h for h in self._phrase_hits(words)
                 if not (h.weak and corrected & set(range(h.start, h.end)))]
         strong = [h.intent for h in hits if not h.weak]
+        if self._asks_no_more_messages(raw_words):
+            strong.append("stop")
         weak = [h.intent for h in hits if h.weak]
         needs = [i for i in strong if i in CATEGORIES] or [i for i in weak if i in CATEGORIES]
         result.needs = list(dict.fromkeys(needs))
@@ -203,6 +207,15 @@ class Understander:
             if result.language_wanted == "es":
                 result.lang = "es"
         return result
+
+    def _asks_no_more_messages(self, words: list[str]) -> bool:
+        """A stop word plus a word for messages: "STOP mandandome textos", "quit the texts"."""
+        if not self.vocab.message_words & set(words):
+            return False
+        for i, word in enumerate(words):
+            if word in self.vocab.stop_words and not self._negated(words, _Hit("stop", False, i, i + 1)):
+                return True
+        return False
 
     @staticmethod
     def _language_wanted(words: list[str]) -> str:
@@ -247,7 +260,7 @@ class Understander:
         """Whether words just before a phrase cancel it ("not suicidal", "dont need a job")."""
         reach = NEGATION_REACH + (1 if hit.intent in CATEGORIES else 0)
         before = words[max(0, hit.start - reach) : hit.start]
-        if hit.intent in ("crisis", "stop", "human"):
+        if hit.intent in ("crisis", "stop", "start", "human"):
             patterns = self.vocab.negators
         elif hit.intent in CATEGORIES:
             patterns = self.vocab.need_negations
