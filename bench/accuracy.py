@@ -39,7 +39,8 @@ def evaluate(understander, path: Path) -> None:
     print(f"\n{path.name}: {n} messages, intent accuracy {sum(right.values()) / n:.1%}, "
           f"language accuracy {lang_right / n:.1%}, {n / elapsed:,.0f} messages/s")
     for label in sorted(total):
-        print(f"  {label:15s} {right[label]:4d}/{total[label]:<4d} {right[label] / total[label]:6.1%}")
+        share = right[label] / total[label]
+        print(f"  {label:15s} {right[label]:4d}/{total[label]:<4d} {share:6.1%}")
     if misses:
         common = ", ".join(f"{a}->{b} x{c}" for (a, b), c in misses.most_common(6))
         print(f"  most common confusions: {common}")

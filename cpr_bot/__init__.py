@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import Settings
+from .config import Settings, configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None, redis_client=None) -> Flask:
     from .services import build_services
 
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     app = Flask(__name__)
     if settings.trusted_proxies:
         hops = settings.trusted_proxies

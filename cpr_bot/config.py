@@ -8,7 +8,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-log = logging.getLogger(__name__)
+
+
+def configure_logging() -> None:
+    """One log format for web and worker; never log message text or full numbers."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 class ConfigError(Exception):
@@ -32,8 +38,6 @@ class Settings:
     conversations_dir: Path = ROOT / "conversations"
     timezone: str = "America/Chicago"
     program_name: str = "CPR Reentry Line"
-    human_phone: str = "211"
-    crisis_phone: str = "205-323-7777"
     opt_out_confirmation: str = "app"
     conversation_ttl: int = 7 * 24 * 3600
     queues: tuple[str, ...] = field(default=("default",))
@@ -55,8 +59,6 @@ class Settings:
             "public_base_url": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             "trusted_proxies": int(env.get("TRUSTED_PROXIES", "0") or 0),
             "program_name": env.get("CPR_PROGRAM_NAME", cls.program_name),
-            "human_phone": env.get("CPR_HUMAN_PHONE", cls.human_phone),
-            "crisis_phone": env.get("CPR_CRISIS_PHONE", cls.crisis_phone),
             "opt_out_confirmation": env.get("CPR_OPT_OUT_CONFIRMATION", "app").strip().lower(),
             "timezone": env.get("CPR_TIMEZONE", cls.timezone),
         }

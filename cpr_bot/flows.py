@@ -23,11 +23,11 @@ RULE_KEYS = {"when", "do", "say", "go"}
 # Sentences the engine itself uses, beyond those named in `say`.
 ENGINE_SENTENCES = {
     "welcome", "menu", "ask_place", "place_not_understood", "place_remembered", "human",
-    "pick_from_list", "results_header_near", "results_header_any", "no_phone", "women_only", "men_only",
-    "results_footer", "results_footer_one", "steps_offer", "no_results", "no_more",
+    "pick_from_list", "results_header_near", "results_header_any", "no_phone", "women_only",
+    "men_only", "results_footer", "results_footer_one", "steps_offer", "no_results", "no_more",
     "status_open_until", "status_open_24", "status_opens", "status_closed", "status_unknown",
     "today", "tomorrow", "details_call", "details_website", "details_hours_note",
-    "details_confirm", "details_footer", "steps_header", "steps_more", "steps_none",
+    "details_confirm", "steps_header", "steps_more", "steps_none",
     "fallback", "needs", "days",
 }
 
@@ -80,7 +80,9 @@ def _rule(path: Path, where: str, raw, steps: set[str], sentences: set[str]) -> 
         raise FlowError(f"{path}: {where}: each rule must be a mapping with 'when'")
     unknown = set(raw) - RULE_KEYS
     if unknown:
-        raise FlowError(f"{path}: {where}: unknown key(s) {sorted(unknown)}; use {sorted(RULE_KEYS)}")
+        raise FlowError(
+            f"{path}: {where}: unknown key(s) {sorted(unknown)}; use {sorted(RULE_KEYS)}"
+        )
     when = raw.get("when")
     if when not in CONDITIONS:
         raise FlowError(f"{path}: {where}: 'when: {when}' is not one of {sorted(CONDITIONS)}")

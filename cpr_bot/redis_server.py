@@ -97,7 +97,7 @@ class EmbeddedRedis:
             except (redis.ConnectionError, FileNotFoundError):
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError("embedded redis-server did not answer within %.0fs" % timeout)
+        raise RuntimeError(f"embedded redis-server did not answer within {timeout:.0f}s")
 
     def stop(self) -> None:
         """Stop the server (it writes its append-only file on the way out)."""

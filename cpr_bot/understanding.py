@@ -170,7 +170,7 @@ class Understander:
         norm = normalize(text)
         raw_words = norm.split()
         words = [self.vocab.correct(w) for w in raw_words]
-        corrected = {i for i, (a, b) in enumerate(zip(raw_words, words)) if a != b}
+        corrected = {i for i, (a, b) in enumerate(zip(raw_words, words, strict=False)) if a != b}
         lang, evident = self._language(words)
         place = self.gazetteer.find_in(text) if norm else None
         result = Understanding("unknown", lang, place=place, text=text, lang_evident=evident)
@@ -213,8 +213,9 @@ class Understander:
         if not self.vocab.message_words & set(words):
             return False
         for i, word in enumerate(words):
-            if word in self.vocab.stop_words and not self._negated(words, _Hit("stop", False, i, i + 1)):
-                return True
+            if word in self.vocab.stop_words:
+                if not self._negated(words, _Hit("stop", False, i, i + 1)):
+                    return True
         return False
 
     @staticmethod

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 import redis
 from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
-from .config import Settings
+from .config import Settings, configure_logging
 from .services import redis_url
-
-log = logging.getLogger(__name__)
 
 
 def queues(connection: redis.Redis, settings: Settings) -> list[Queue]:
@@ -22,7 +18,7 @@ def queues(connection: redis.Redis, settings: Settings) -> list[Queue]:
 
 def run_worker(settings: Settings, burst: bool = False) -> bool:
     """Work the queues (and scheduled retries) until stopped, or until empty with burst."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     connection = redis.Redis.from_url(redis_url(settings))
     worker = Worker(queues(connection, settings), connection=connection,
                     serializer=JSONSerializer)

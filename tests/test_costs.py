@@ -7,15 +7,13 @@ import itertools
 
 import pytest
 
-from cpr_bot.catalog import CATEGORIES
+from cpr_bot.catalog import CATEGORIES, load_catalog
 from cpr_bot.config import ROOT
 from cpr_bot.dialog import Dialog, Turn
+from cpr_bot.flows import load_flow
 from cpr_bot.places import Gazetteer, Place
 from cpr_bot.replies import Writer, pack
 from cpr_bot.segments import is_gsm7, segment_count
-from cpr_bot.services import load_understander
-from cpr_bot.catalog import load_catalog
-from cpr_bot.flows import load_flow
 
 from .conftest import MONDAY_MORNING
 
@@ -36,7 +34,8 @@ def assert_affordable(texts: list[str], lang: str, what: str) -> None:
     for text in pack(texts, lang):
         if lang == "en":
             assert is_gsm7(text), f"{what}: not GSM-7: {text!r}"
-        assert segment_count(text) <= LIMITS[lang], f"{what}: {segment_count(text)} segments:\n{text}"
+        count = segment_count(text)
+        assert count <= LIMITS[lang], f"{what}: {count} segments:\n{text}"
 
 
 def longest(values):
