@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cpr_bot.catalog import CATEGORIES, load_catalog  # noqa: E402
-from cpr_bot.dialog import Dialog, Turn  # noqa: E402
+from cpr_bot.dialog import Dialog  # noqa: E402
 from cpr_bot.flows import load_flow  # noqa: E402
 from cpr_bot.places import Gazetteer  # noqa: E402
 from cpr_bot.replies import Writer, pack  # noqa: E402
@@ -27,20 +27,14 @@ NOW = dt.datetime(2026, 11, 30, 10, 30, tzinfo=ZoneInfo("America/Chicago"))
 
 def replies(lang, catalog, flow, gazetteer):
     """Yield (kind, text) for every reply the bot can send, as sent."""
-    for key, text in flow.sentences[lang].items():
+    for text in flow.sentences[lang].values():
         if isinstance(text, str) and "{" not in text:
             yield "sentence", text
     dialog = Dialog(flow, catalog, "CPR Reentry Line")
     for code, need, page in itertools.product(["35204", "35020", "35215", None], CATEGORIES,
                                               range(3)):
-        state = {"lang": lang, "needs": [need], "page": page, "step": "results"}
-        if code:
-            state["place"] = gazetteer.locate_zip(code).to_dict()
-        else:
-            state["anywhere"] = True
-        turn = Turn([], state)
-        dialog._render_results(turn, NOW)
-        for text in turn.replies:
+        place = gazetteer.locate_zip(code) if code else None
+        for text in dialog.preview_results(lang, [need], place, page, NOW):
             yield "result list", text
     writer = Writer(flow, lang, NOW)
     for resource in catalog.resources.values():

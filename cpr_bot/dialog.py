@@ -136,6 +136,18 @@ class Dialog:
         self._render_results(turn, now)
         return "results"
 
+    def preview_results(self, lang: str, needs: list[str], place: Place | None, page: int,
+                        now: dt.datetime) -> list[str]:
+        """The result lists a person would get, without a conversation (for cost checks)."""
+        state = {"lang": lang, "needs": needs, "page": page, "step": "results"}
+        if place:
+            state["place"] = place.to_dict()
+        else:
+            state["anywhere"] = True
+        turn = Turn([], state)
+        self._render_results(turn, now)
+        return turn.replies
+
     def _more_results(self, turn: Turn, message: Understanding, now) -> str:
         turn.state["page"] = turn.state.get("page", 0) + 1
         self._render_results(turn, now)

@@ -9,7 +9,7 @@ import pytest
 
 from cpr_bot.catalog import CATEGORIES, load_catalog
 from cpr_bot.config import ROOT
-from cpr_bot.dialog import Dialog, Turn
+from cpr_bot.dialog import Dialog
 from cpr_bot.flows import load_flow
 from cpr_bot.places import Gazetteer, Place
 from cpr_bot.replies import Writer, pack
@@ -68,14 +68,9 @@ def test_every_result_list_and_page(world, lang, now):
     for code, first, second, page in itertools.product(
             [*PLACES, None], CATEGORIES, [None, "shelter"], range(4)):
         needs = [first] if second is None or second == first else [first, second]
-        state = {"lang": lang, "needs": needs, "page": page, "step": "results"}
-        if code:
-            state["place"] = gazetteer.locate_zip(code).to_dict()
-        else:
-            state["anywhere"] = True
-        turn = Turn([], state)
-        dialog._render_results(turn, now)
-        assert_affordable(turn.replies, lang, f"{needs} near {code} page {page}")
+        place = gazetteer.locate_zip(code) if code else None
+        replies = dialog.preview_results(lang, needs, place, page, now)
+        assert_affordable(replies, lang, f"{needs} near {code} page {page}")
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
