@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,14 +28,23 @@ ATTRIBUTES = {
 RESOURCE_KEYS = {
     "id", "name", "categories", "summary", "summary_es", "phone", "phone_note", "address",
     "city", "zip", "hours", "hours_note", "website", "eligibility", "attributes", "languages",
-    "guides", "source", "source_date", "last_verified", "confidence", "confirm_first", "notes",
+    "guides", "serves", "source", "source_date", "last_verified", "confidence", "confirm_first",
+    "notes",
 }
+CONFIDENCE = {"high", "medium", "low"}
+LANGUAGE_CODES = re.compile(r"^[a-z]{2,3}$")
+URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$")
 GUIDE_KEYS = {"id", "title", "title_es", "categories", "steps", "steps_es", "source",
               "last_verified", "notes"}
 SHORT_CODES = {"211", "311", "411", "511", "611", "711", "811", "911", "988"}
 TEXT_FIELDS = ("name", "summary", "phone_note", "address", "city", "hours_note", "eligibility")
 # Services with no street location (hotlines) rank after places this many miles away.
 UNLOCATED_MILES = 8.0
+# What being closed can add to a rank (see _penalty); ranking only looks closer than this.
+MAX_STATUS_PENALTY = 3.0
+# A place with what the person asked for ("no ID needed") ranks as if this much closer.
+WANTED_BONUS = 4.0
+OPPOSITE = {"women_only": "men_only", "men_only": "women_only"}
 
 
 class CatalogError(ValueError):
@@ -82,16 +94,19 @@ class Resource:
     languages: list[str] = field(default_factory=list)
     guides: list[str] = field(default_factory=list)
     confirm_first: bool = False
+    serves: frozenset[str] = frozenset()
     location: Place | None = None
+    static_penalty: float = 0.0
 
     def status(self, now: dt.datetime) -> Status | None:
         """Open or closed now, or None when the catalog has no regular hours."""
         return self.hours.status(now) if self.hours else None
 
-    def short_address(self) -> str:
-        """Street and city, as short as an SMS line allows."""
-        parts = [p for p in (self.address, self.city) if p]
-        return ", ".join(parts)
+    def serves_place(self, place: Place | None) -> bool:
+        """Whether someone at place may use this service (its service area, if any)."""
+        if not self.serves or place is None:
+            return True
+        return place.zip in self.serves or place.label.lower() in self.serves
 
 
 def _as_list(value) -> list[str]:
@@ -119,6 +134,8 @@ class Catalog:
     """All resources and guides, checked at load and indexed by category."""
 
     def __init__(self, resources: list[Resource], guides: dict[str, Guide]):
+        for resource in resources:
+            resource.static_penalty = _static_penalty(resource)
         self.resources = {r.id: r for r in resources}
         self.guides = guides
         self.by_category: dict[str, list[Resource]] = {c: [] for c in RESOURCE_CATEGORIES}
@@ -127,20 +144,35 @@ class Catalog:
                 self.by_category[category].append(resource)
 
     def nearest(
-        self, category: str, near: Place | None, now: dt.datetime, limit: int = 3, skip: int = 0
+        self, category: str, near: Place | None, now: dt.datetime, limit: int = 3,
+        skip: int = 0, wants: tuple[str, ...] = (),
     ) -> list[Resource]:
-        """Resources of a category ranked by distance, then by being open now."""
+        """Resources of a category ranked by distance, open now, and what the person wants.
 
-        def rank(resource: Resource) -> tuple[float, str]:
-            if near is None or resource.location is None:
-                miles = UNLOCATED_MILES if near is not None else 0.0
-            else:
-                loc = resource.location
-                miles = miles_between(near.lat, near.lon, loc.lat, loc.lon)
-            return (miles + _penalty(resource, now), resource.name)
+        Only the few that can make the page get the exact distance and opening hours worked
+        out, so a 211-sized catalog still answers in well under a millisecond or two.
+        """
+        excluded = {OPPOSITE[w] for w in wants if w in OPPOSITE}
+        bonus = [w for w in wants if w not in OPPOSITE]
+        bounds: list[tuple[float, int, Resource]] = []
+        for index, resource in enumerate(self.by_category.get(category, ())):
+            if excluded.intersection(resource.attributes) or not resource.serves_place(near):
+                continue
+            bound = _rough_miles(near, resource) + resource.static_penalty
+            if bonus and any(w in resource.attributes for w in bonus):
+                bound -= WANTED_BONUS
+            bounds.append((bound, index, resource))
+        wanted = skip + limit
+        if len(bounds) > wanted:
+            cutoff = heapq.nsmallest(wanted, bounds)[-1][0] + MAX_STATUS_PENALTY + 0.5
+            bounds = [b for b in bounds if b[0] <= cutoff]
 
-        ranked = sorted(self.by_category.get(category, []), key=rank)
-        return ranked[skip : skip + limit]
+        def rank(item: tuple[float, int, Resource]) -> tuple[float, str]:
+            bound, _, resource = item
+            exact = bound - _rough_miles(near, resource) + _miles(near, resource)
+            return (exact + _status_penalty(resource, now), resource.name)
+
+        return [r for _, _, r in sorted(bounds, key=rank)[skip:wanted]]
 
     def guides_for(self, resource: Resource) -> list[Guide]:
         """Guides a resource links to."""
@@ -151,18 +183,40 @@ class Catalog:
         return [g for g in self.guides.values() if category in g.categories]
 
 
-def _penalty(resource: Resource, now: dt.datetime) -> float:
-    """Extra miles for what makes a trip or call less likely to help."""
+def _miles(near: Place | None, resource: Resource) -> float:
+    if near is None:
+        return 0.0
+    if resource.location is None:
+        return UNLOCATED_MILES
+    loc = resource.location
+    return miles_between(near.lat, near.lon, loc.lat, loc.lon)
+
+
+def _rough_miles(near: Place | None, resource: Resource) -> float:
+    """A flat-earth distance: cheap, and within a hair of the real one across a county."""
+    if near is None:
+        return 0.0
+    if resource.location is None:
+        return UNLOCATED_MILES
+    loc = resource.location
+    dy = (loc.lat - near.lat) * 69.09
+    dx = (loc.lon - near.lon) * 69.09 * math.cos(math.radians(near.lat))
+    return math.hypot(dx, dy)
+
+
+def _static_penalty(resource: Resource) -> float:
+    """Extra miles for what makes a call or trip less likely to help, known at load."""
+    penalty = 0.0 if resource.phone else 2.0
+    penalty += 0.0 if resource.address else 1.0
+    return penalty + (0.5 if resource.confirm_first else 0.0)
+
+
+def _status_penalty(resource: Resource, now: dt.datetime) -> float:
+    """A closed door costs a trip: prefer open places unless much farther away."""
     status = resource.status(now)
-    # A closed door costs a trip: prefer open places unless much farther away.
-    penalty = 0.0 if status and status.open_now else (1.5 if status is None else 3.0)
-    if not resource.phone:
-        penalty += 2.0
-    if not resource.address:
-        penalty += 1.0
-    if resource.confirm_first:
-        penalty += 0.5
-    return penalty
+    if status is None:
+        return 1.5
+    return 0.0 if status.open_now else MAX_STATUS_PENALTY
 
 
 def load_catalog(path: Path, gazetteer: Gazetteer) -> Catalog:
@@ -243,6 +297,20 @@ def _load_resource(index, entry, seen, guides, gazetteer, problems) -> Resource 
     for gid in _as_list(entry.get("guides")):
         if gid not in guides:
             problems.append((rid, "guides", f"no guide with id {gid!r}"))
+    for url in _as_list(entry.get("source")) + _as_list(entry.get("website")):
+        if not URL.match(url):
+            problems.append((rid, "source" if url in _as_list(entry.get("source")) else "website",
+                             f"not a web address (http...): {url!r}"))
+    if entry.get("confidence") and entry["confidence"] not in CONFIDENCE:
+        problems.append((rid, "confidence", "must be high, medium or low"))
+    for code in _as_list(entry.get("languages")):
+        if not LANGUAGE_CODES.match(code):
+            problems.append((rid, "languages", f"use language codes like en, es: {code!r}"))
+    for area in _as_list(entry.get("serves")):
+        if area.isdigit() and gazetteer.locate_zip(area) is None:
+            problems.append((rid, "serves", f"not an Alabama ZIP code: {area!r}"))
+        elif not area.isdigit() and gazetteer.locate_name(area) is None:
+            problems.append((rid, "serves", f"unknown place {area!r}: use a ZIP or town"))
     phone = ""
     if entry.get("phone"):
         phone = format_phone(str(entry["phone"])) or ""
@@ -288,6 +356,7 @@ def _load_resource(index, entry, seen, guides, gazetteer, problems) -> Resource 
         languages=_as_list(entry.get("languages")),
         guides=_as_list(entry.get("guides")),
         confirm_first=bool(entry.get("confirm_first")),
+        serves=frozenset(a.lower() for a in _as_list(entry.get("serves"))),
         location=location,
         **texts,
     )

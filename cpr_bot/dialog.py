@@ -101,6 +101,7 @@ class Dialog:
         if target == "human":
             turn.replies.append(writer.say("human"))
             return None
+        turn.state.pop("wants", None)
         return self._search(turn, [target], None, False, now)
 
     def _find_resources(self, turn: Turn, message: Understanding, now) -> str | None:
@@ -113,6 +114,8 @@ class Dialog:
             self._remember_place(turn, message, now)
             turn.replies.append(self._writer(state, now).say("menu"))
             return "menu"
+        if message.intent in CATEGORIES:
+            state["wants"] = message.wants
         return self._search(turn, needs, message.place, message.word == "anywhere", now)
 
     def _search(self, turn: Turn, needs: list[str], place: Place | None, anywhere: bool,
@@ -161,7 +164,8 @@ class Dialog:
         shown: list[str] = []
         lists: list[tuple[str, list]] = []
         for need in needs:
-            found = self.catalog.nearest(need, place, now, PAGE_SIZE, state["page"] * PAGE_SIZE)
+            found = self.catalog.nearest(need, place, now, PAGE_SIZE, state["page"] * PAGE_SIZE,
+                                         tuple(state.get("wants", ())))
             if not found:
                 key = "no_more" if state["page"] else "no_results"
                 turn.replies.append(writer.say(key, need=writer.need_name(need).lower()))

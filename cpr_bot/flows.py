@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .catalog import CATEGORIES
+from .catalog import ATTRIBUTES, CATEGORIES
 
 LANGUAGES = ("en", "es")
 CONDITIONS = {
@@ -28,7 +28,7 @@ ENGINE_SENTENCES = {
     "status_open_until", "status_open_24", "status_opens", "status_closed", "status_unknown",
     "today", "tomorrow", "details_call", "details_website", "details_hours_note",
     "details_confirm", "steps_header", "steps_more", "steps_none",
-    "fallback", "needs", "days",
+    "fallback", "needs", "days", "attributes",
 }
 
 
@@ -118,6 +118,9 @@ def _load_sentences(directory: Path) -> dict[str, dict]:
         missing_needs = set(CATEGORIES) - set(data["needs"] or {})
         if missing_needs:
             raise FlowError(f"{path}: needs: missing name(s) for {sorted(missing_needs)}")
+        missing_attributes = ATTRIBUTES - set(data["attributes"] or {})
+        if missing_attributes:
+            raise FlowError(f"{path}: attributes: missing text for {sorted(missing_attributes)}")
         if len(data["days"] or []) != 7:
             raise FlowError(f"{path}: days: must list 7 day names, Monday first")
         sentences[lang] = data

@@ -114,6 +114,9 @@ class Writer:
         if resource.hours or not resource.hours_note:
             lines.append(status)
         optional = []
+        labels = self.flow.sentences[self.lang]["attributes"]
+        if resource.attributes:
+            optional.append(" ".join(labels[a] for a in resource.attributes))
         if resource.hours_note:
             optional.append(self.say("details_hours_note", hours_note=resource.hours_note))
         summary = resource.summary_es if self.lang == "es" and resource.summary_es else (

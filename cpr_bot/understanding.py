@@ -41,6 +41,7 @@ class Understanding:
     language_wanted: str | None = None
     word: str | None = None  # a whole-message dialog word: more, steps, anywhere
     keyword: bool = False  # the whole message is a keyword such as STOP or MENU
+    wants: list[str] = field(default_factory=list)  # who a place must be for: women_only...
     lang_evident: bool = False  # whether the words showed a language at all
     text: str = ""
 
@@ -88,6 +89,10 @@ class Vocabulary:
             markers = data["language_markers"]
             common = {normalize(str(w)) for w in data["common_words"]}
             self.fillers = {normalize(str(w)) for w in data["fillers"]}
+            self.wants = {
+                tuple(normalize(str(phrase)).split()): attribute
+                for attribute, phrases in data["wants"].items() for phrase in phrases
+            }
             self.stop_words = {normalize(w) for w in data["opt_out"]["stop_words"]}
             self.message_words = {normalize(w) for w in data["opt_out"]["message_words"]}
             self.dialog_words = {
@@ -183,8 +188,9 @@ class Understander:
                 result.word = name
                 return result
         keyword = self._keyword(norm.split(), words)
+        result.wants, taken = self._wants(words)
         # A weak hint spelled only by a guess ("monkey" read as "money") is no evidence.
-        hits = [h for h in self._phrase_hits(words)
+        hits = [h for h in self._phrase_hits(words, taken)
                 if not (h.weak and corrected & set(range(h.start, h.end)))]
         strong = [h.intent for h in hits if not h.weak]
         if self._asks_no_more_messages(raw_words):
@@ -239,9 +245,27 @@ class Understander:
                         return intent
         return None
 
-    def _phrase_hits(self, words: list[str]) -> list[_Hit]:
-        """Vocabulary phrases in the message, longest first, minus negated ones."""
+    def _wants(self, words: list[str]) -> tuple[list[str], list[bool]]:
+        """Who the person needs a place to be for, and the words that said so.
+
+        Phrases that name a need word ("no ID needed") are used up here, so "ID" in them is
+        not read as asking for an ID.
+        """
+        wants: list[str] = []
         taken = [False] * len(words)
+        for size in (4, 3, 2, 1):
+            for start in range(len(words) - size + 1):
+                attribute = self.vocab.wants.get(tuple(words[start : start + size]))
+                if attribute and not any(taken[start : start + size]):
+                    if attribute not in wants:
+                        wants.append(attribute)
+                    if attribute == "no_id_needed":
+                        taken[start : start + size] = [True] * size
+        return wants, taken
+
+    def _phrase_hits(self, words: list[str], taken: list[bool]) -> list[_Hit]:
+        """Vocabulary phrases in the message, longest first, minus negated ones."""
+        taken = list(taken)
         hits: list[_Hit] = []
         for size in range(min(self.vocab.longest_phrase, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
