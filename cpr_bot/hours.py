@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEK = 7 * 24 * 60
 _RULE = re.compile(
     r"^(?P<days>[A-Za-z]{3}(?:\s*[-,]\s*[A-Za-z]{3})*)\s+(?P<open>\d{1,2}:\d{2})\s*-\s*(?P<close>\d{1,2}:\d{2})$"
 )
@@ -76,6 +78,35 @@ class WeeklyHours:
             closes = _parse_time(match["close"], line)
             for day in _parse_days(match["days"], line):
                 self.intervals.append(Interval(day, opens, closes))
+        self._starts, self._ends = self._week_minutes()
+
+    def _week_minutes(self) -> tuple[list[int], list[int]]:
+        """Openings as sorted, merged minute ranges of the week, for a fast open-now test."""
+        ranges = []
+        for i in self.intervals:
+            start = i.day * 1440 + i.opens.hour * 60 + i.opens.minute
+            end = i.day * 1440 + i.closes.hour * 60 + i.closes.minute
+            if end <= start:
+                end += 1440
+            if end > WEEK:  # Sunday night into Monday morning
+                ranges += [(start, WEEK), (0, end - WEEK)]
+            else:
+                ranges.append((start, end))
+        merged: list[list[int]] = []
+        for start, end in sorted(ranges):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        return [m[0] for m in merged], [m[1] for m in merged]
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether the place is open at now; cheap enough to ask of every candidate."""
+        if self.always_open:
+            return True
+        minute = now.weekday() * 1440 + now.hour * 60 + now.minute
+        index = bisect.bisect_right(self._starts, minute) - 1
+        return index >= 0 and minute < self._ends[index]
 
     def _spans(self, around: datetime):
         """Yield (start, end) datetimes of openings from yesterday to a week ahead."""

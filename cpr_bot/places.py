@@ -45,12 +45,15 @@ def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 3958.8 * 2 * math.asin(math.sqrt(a))
 
 
+_ALABAMA_ZIPS: dict[str, dict] = {}
+
+
 def _zip_record(code: str) -> dict | None:
-    try:
-        found = zipcodes.matching(code)
-    except (ValueError, TypeError):
-        return None
-    return found[0] if found and found[0]["state"] == "AL" else None
+    """The zipcodes record of an Alabama ZIP (the package's own lookup scans every ZIP)."""
+    if not _ALABAMA_ZIPS:
+        _ALABAMA_ZIPS.update((z["zip_code"], z) for z in zipcodes.filter_by(state="AL"))
+    match = re.fullmatch(r"(\d{5})(-\d{4})?", code.strip())
+    return _ALABAMA_ZIPS.get(match.group(1)) if match else None
 
 
 class Gazetteer:
