@@ -20,10 +20,10 @@ CATEGORIES = (
     "mental_health", "jobs", "education", "family", "legal", "transportation",
 )
 RESOURCE_CATEGORIES = (*CATEGORIES, "crisis")
-ATTRIBUTES = {
+ATTRIBUTES = (
     "records_ok", "no_id_needed", "walk_in", "free", "women_only", "men_only",
     "sober_required", "appointment_needed",
-}
+)
 RESOURCE_KEYS = {
     "id", "name", "categories", "summary", "summary_es", "phone", "phone_note", "address",
     "city", "zip", "hours", "hours_note", "website", "eligibility", "attributes", "languages",

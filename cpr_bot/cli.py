@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from .config import ConfigError, Settings
 
@@ -149,6 +150,35 @@ def cmd_catalog_check(args) -> int:
     return 0
 
 
+def cmd_catalog_export(args) -> int:
+    """Write the catalog as Open Referral HSDS 3.0 JSON tables."""
+    import yaml
+
+    from .hsds import export_hsds
+
+    settings = _settings(env="development")
+    data = yaml.safe_load(settings.catalog_path.read_text(encoding="utf-8"))
+    counts = export_hsds(data, Path(args.hsds))
+    print(", ".join(f"{table}: {count}" for table, count in counts.items()))
+    return 0
+
+
+def cmd_catalog_import(args) -> int:
+    """Read HSDS 3.0 JSON tables (ours or a 211 export) into our catalog format."""
+    import yaml
+
+    from .hsds import import_hsds
+
+    data = import_hsds(Path(args.hsds), source=args.source)
+    report = data.pop("import_report", {})
+    Path(args.out).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                              encoding="utf-8")
+    for key, value in report.items():
+        print(f"{key}: {value if not isinstance(value, list) else len(value)}")
+    print(f"wrote {args.out}; run `cpr-bot catalog check --file {args.out}` before using it")
+    return 0
+
+
 def cmd_unmet(args) -> int:
     """Show which needs found nothing, where: what the catalog should grow next."""
     from .redis_server import connect
@@ -195,6 +225,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--stale", type=int, metavar="DAYS",
                        help="also list entries not verified for this many days")
     check.set_defaults(func=cmd_catalog_check)
+
+    export = catalog_sub.add_parser("export", help="write the catalog as HSDS 3.0 JSON")
+    export.add_argument("--hsds", required=True, metavar="DIR", help="folder to write into")
+    export.set_defaults(func=cmd_catalog_export)
+    importer = catalog_sub.add_parser("import", help="read HSDS 3.0 JSON into our format")
+    importer.add_argument("--hsds", required=True, metavar="DIR", help="folder to read")
+    importer.add_argument("--out", required=True, help="catalog YAML file to write")
+    importer.add_argument("--source", help="URL to record as each entry's source")
+    importer.set_defaults(func=cmd_catalog_import)
 
     unmet = sub.add_parser("unmet", help="needs that found no resource, by ZIP")
     unmet.set_defaults(func=cmd_unmet)

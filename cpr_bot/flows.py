@@ -118,7 +118,7 @@ def _load_sentences(directory: Path) -> dict[str, dict]:
         missing_needs = set(CATEGORIES) - set(data["needs"] or {})
         if missing_needs:
             raise FlowError(f"{path}: needs: missing name(s) for {sorted(missing_needs)}")
-        missing_attributes = ATTRIBUTES - set(data["attributes"] or {})
+        missing_attributes = set(ATTRIBUTES) - set(data["attributes"] or {})
         if missing_attributes:
             raise FlowError(f"{path}: attributes: missing text for {sorted(missing_attributes)}")
         if len(data["days"] or []) != 7:

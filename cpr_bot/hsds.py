@@ -9,6 +9,8 @@ import re
 import uuid
 from pathlib import Path
 
+from .catalog import ATTRIBUTES, RESOURCE_CATEGORIES
+
 # How our catalog maps onto HSDS 3.0 (field names checked against openreferral/specification
 # schema/*.json):
 #   resource            -> one organization + one service (ids: uuid5(NAMESPACE, "<table>:<id>"))
@@ -33,16 +35,9 @@ from pathlib import Path
 # catalog keys) go into the "x_cpr" object of datapackage.json. HSDS has no formal extension
 # mechanism and its schemas do not forbid extra properties; consumers may ignore x_cpr.
 
+CATEGORIES = list(RESOURCE_CATEGORIES)
 NAMESPACE = uuid.UUID("6f0b1f3e-3c1a-5d7e-9a51-c0a7e5b2d1a4")
 HSDS_VERSION = "3.0"
-CATEGORIES = [
-    "food", "clothing", "shelter", "id", "mentoring", "medical", "dental", "substance_use",
-    "mental_health", "jobs", "education", "family", "legal", "transportation", "crisis",
-]
-ATTRIBUTES = [
-    "records_ok", "no_id_needed", "walk_in", "free", "women_only", "men_only", "sober_required",
-    "appointment_needed",
-]
 TABLES = [
     "organization", "service", "location", "address", "phone", "schedule", "service_at_location",
     "taxonomy", "taxonomy_term", "attribute", "language", "service_area",
@@ -385,7 +380,7 @@ def export_hsds(catalog: dict, directory: Path) -> dict[str, int]:
     _taxonomy_rows("category", CATEGORY_TAXONOMY,
                    list(dict.fromkeys(CATEGORIES + used_categories)), tables)
     _taxonomy_rows("attribute", ATTRIBUTE_TAXONOMY,
-                   list(dict.fromkeys(ATTRIBUTES + used_attributes)), tables)
+                   list(dict.fromkeys([*ATTRIBUTES, *used_attributes])), tables)
     for entry in resources:
         _export_resource(entry, tables)
     _keep_what_differs(resources, tables)
@@ -496,7 +491,7 @@ def _lookup(vocabulary: list[str], synonyms: dict[str, list[str]]) -> dict[str, 
 
 
 _CATEGORY_WORDS = _lookup(CATEGORIES, _CATEGORY_SYNONYMS)
-_ATTRIBUTE_WORDS = _lookup(ATTRIBUTES, _ATTRIBUTE_SYNONYMS)
+_ATTRIBUTE_WORDS = _lookup(list(ATTRIBUTES), _ATTRIBUTE_SYNONYMS)
 
 
 def _match(words: dict[str, str], *texts) -> str | None:

@@ -237,3 +237,20 @@ def test_import_nested_api_style_and_source(tmp_path):
         "summary": "Rides.", "phone": "205-555-0177", "hours": ["Mon,Wed 08:00-10:00"],
         "last_verified": "2025-03-03", "source": "https://211.example.org/export",
     }]
+
+
+def test_cli_round_trip_passes_the_catalog_check(tmp_path):
+    import subprocess
+    import sys
+
+    from cpr_bot.config import ROOT
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "cpr_bot.cli", "catalog", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+
+    assert cli("export", "--hsds", str(tmp_path / "hsds")).returncode == 0
+    out = tmp_path / "back.yaml"
+    assert cli("import", "--hsds", str(tmp_path / "hsds"), "--out", str(out)).returncode == 0
+    checked = cli("check", "--file", str(out))
+    assert checked.returncode == 0, checked.stdout
