@@ -72,6 +72,42 @@ def cmd_chat(args) -> int:
             print("bot> " + message.replace("\n", "\n     ") + "\n")
 
 
+def cmd_call(args) -> int:
+    """Call the real voice line from a terminal: read what it says, type keys or words."""
+    import re
+
+    from . import create_app
+
+    app = create_app(_settings(env="development", twilio_auth_token=None))
+    client = app.test_client()
+    call = {"CallSid": "CA" + uuid.uuid4().hex, "From": args.phone, "To": "+15550100000"}
+    response = client.post("/voice", data=call)
+    print("Calling the voice line. Type keys (like 1, 35204 or *) or words; Enter alone is "
+          "silence; Ctrl-D hangs up.")
+    while True:
+        root = ET.fromstring(response.data)
+        for element in root.iter():
+            if element.tag == "Say":
+                print(f"bot says ({element.get('language')}): {element.text}")
+            elif element.tag == "Dial":
+                print(f"[connecting the call to {element.text}]")
+        if root.find("Gather") is None:
+            print("[call ended]")
+            return 0
+        listening = root.find("Gather").get("input")
+        try:
+            heard = input(f"you ({listening})> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        form = dict(call)
+        if re.fullmatch(r"[0-9*#]+", heard):
+            form["Digits"] = heard.rstrip("#")
+        elif heard:
+            form.update(SpeechResult=heard, Confidence="0.9")
+        response = client.post("/voice/gather", data=form)
+
+
 def cmd_worker(args) -> int:
     """Run an RQ worker, with the scheduler, on the project's queues."""
     from .worker import run_worker
@@ -207,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="text the bot from this terminal")
     chat.add_argument("--phone", default="+15550100001", help="the number you text from")
     chat.set_defaults(func=cmd_chat)
+
+    call = sub.add_parser("call", help="call the voice line from this terminal")
+    call.add_argument("--phone", default="+15550100001", help="the number you call from")
+    call.set_defaults(func=cmd_call)
 
     worker = sub.add_parser("worker", help="run an RQ worker with the scheduler")
     worker.add_argument("--burst", action="store_true", help="stop when the queues are empty")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +31,7 @@ class Settings:
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_api_base_url: str | None = None
+    twilio_from_number: str | None = None
     public_base_url: str | None = None
     trusted_proxies: int = 0
     catalog_path: Path = ROOT / "data" / "resources.yaml"
@@ -40,7 +41,10 @@ class Settings:
     program_name: str = "CPR Reentry Line"
     opt_out_confirmation: str = "app"
     conversation_ttl: int = 7 * 24 * 3600
-    queues: tuple[str, ...] = field(default=("default",))
+    # Voice: who "talk to a person" rings, when, and the crisis line a crisis key rings.
+    on_call_number: str | None = None
+    on_call_hours: str | None = None
+    crisis_dial: str = "+12053237777"  # Crisis Center Birmingham, 24/7; it answers 988 too
 
     @property
     def development(self) -> bool:
@@ -56,11 +60,15 @@ class Settings:
             "twilio_account_sid": env.get("TWILIO_ACCOUNT_SID") or None,
             "twilio_auth_token": env.get("TWILIO_AUTH_TOKEN") or None,
             "twilio_api_base_url": env.get("TWILIO_API_BASE_URL") or None,
+            "twilio_from_number": env.get("TWILIO_FROM_NUMBER") or None,
             "public_base_url": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             "trusted_proxies": int(env.get("TRUSTED_PROXIES", "0") or 0),
             "program_name": env.get("CPR_PROGRAM_NAME", cls.program_name),
             "opt_out_confirmation": env.get("CPR_OPT_OUT_CONFIRMATION", "app").strip().lower(),
             "timezone": env.get("CPR_TIMEZONE", cls.timezone),
+            "on_call_number": env.get("CPR_ON_CALL_NUMBER") or None,
+            "on_call_hours": env.get("CPR_ON_CALL_HOURS") or None,
+            "crisis_dial": env.get("CPR_CRISIS_DIAL", cls.crisis_dial),
         }
         for name, path_field in (
             ("CPR_CATALOG", "catalog_path"),

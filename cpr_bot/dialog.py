@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 
 from .catalog import CATEGORIES, Catalog
 from .flows import Flow, Rule
+from .hours import WeeklyHours
 from .places import Place
 from .replies import Writer
 from .understanding import Understanding
 
-PAGE_SIZE = 3
+# Places per page: three fit a text; two are what a caller can remember.
+PAGE_SIZE = {"sms": 3, "voice": 2}
 MAX_NEEDS = 2  # more lists than this in one reply costs too much; the rest wait for MORE
 
 
@@ -26,12 +28,15 @@ class Turn:
     state: dict
     effects: list[tuple] = field(default_factory=list)
     lang: str = "en"
+    channel: str = "sms"
 
 
 def _matches(rule: Rule, message: Understanding) -> bool:
     when = rule.when
     if when == "other":
         return True
+    if rule.key is not None:
+        return message.choice == rule.key
     if when == "need":
         return message.intent in CATEGORIES
     if when == "place":
@@ -46,31 +51,37 @@ def _matches(rule: Rule, message: Understanding) -> bool:
 class Dialog:
     """Runs a flow over the catalog."""
 
-    def __init__(self, flow: Flow, catalog: Catalog, program_name: str):
+    def __init__(self, flow: Flow, catalog: Catalog, program_name: str,
+                 on_call: WeeklyHours | None = None):
         self.flow = flow
         self.catalog = catalog
         self.program_name = program_name
+        self.on_call = on_call  # when a person answers the voice line's "talk to a person"
 
-    def advance(self, state: dict, message: Understanding, now: dt.datetime) -> Turn:
+    def advance(self, state: dict, message: Understanding, now: dt.datetime,
+                channel: str = "sms") -> Turn:
         """Answer one message given the conversation so far."""
         state = dict(state or {})
         state.setdefault("step", self.flow.start)
         if not state.get("lang_locked") and message.lang_evident:
             state["lang"] = message.lang
         state.setdefault("lang", message.lang)
-        turn = Turn([], state)
-        rule = next(r for r in self.flow.rules_for(state["step"]) if _matches(r, message))
+        turn = Turn([], state, channel=channel)
+        rules = self.flow.rules_for(state["step"], channel)
+        rule = next(r for r in rules if _matches(r, message))
         next_step = None
         if rule.do:
             next_step = getattr(self, f"_{rule.do}")(turn, message, now)
-        writer = self._writer(state, now)
+        writer = self._writer(turn, now)
         turn.replies.extend(writer.say(key, program=self.program_name) for key in rule.say)
         state["step"] = next_step or rule.go or state["step"]
+        if channel == "voice" and rule.do not in ("repeat", "text_results"):
+            state["last_said"] = turn.replies  # what 1 / "repeat" says again
         turn.lang = state["lang"]
         return turn
 
-    def _writer(self, state: dict, now: dt.datetime) -> Writer:
-        return Writer(self.flow, state["lang"], now)
+    def _writer(self, turn: Turn, now: dt.datetime) -> Writer:
+        return Writer(self.flow, turn.state["lang"], now, turn.channel)
 
     # Actions: each may add replies and effects, and may return the next step.
 
@@ -89,16 +100,20 @@ class Dialog:
     def _remember_place(self, turn: Turn, message: Understanding, now) -> None:
         turn.state["place"] = message.place.to_dict()
         turn.state.pop("anywhere", None)
-        writer = self._writer(turn.state, now)
+        writer = self._writer(turn, now)
         turn.replies.append(writer.say("place_remembered", place=message.place.label))
 
     def _choose_from_menu(self, turn: Turn, message: Understanding, now) -> str | None:
-        target = self.flow.menu.get(message.choice)
-        writer = self._writer(turn.state, now)
+        target = self.flow.menu_for(turn.channel).get(message.choice)
+        writer = self._writer(turn, now)
         if target is None:
             turn.replies.append(writer.say("pick_from_list"))
             return None
+        if target == "repeat":
+            return self._repeat(turn, message, now)
         if target == "human":
+            if turn.channel == "voice":
+                return self._connect_person(turn, message, now)
             turn.replies.append(writer.say("human"))
             return None
         turn.state.pop("wants", None)
@@ -112,7 +127,7 @@ class Dialog:
             needs = state.get("pending") or state.get("needs") or []
         if not needs:
             self._remember_place(turn, message, now)
-            turn.replies.append(self._writer(state, now).say("menu"))
+            turn.replies.append(self._writer(turn, now).say("menu"))
             return "menu"
         if message.intent in CATEGORIES:
             state["wants"] = message.wants
@@ -129,7 +144,7 @@ class Dialog:
             state.pop("place", None)
         if not state.get("place") and not state.get("anywhere"):
             state["pending"] = needs
-            writer = self._writer(state, now)
+            writer = self._writer(turn, now)
             turn.replies.append(writer.say("ask_place", need=writer.need_name(needs[0])))
             return "ask_place"
         state.pop("pending", None)
@@ -151,6 +166,34 @@ class Dialog:
         self._render_results(turn, now)
         return turn.replies
 
+    def _choose_language(self, turn: Turn, message: Understanding, now) -> None:
+        """At the voice greeting: 2 is Spanish, any other key English."""
+        turn.state["lang"] = "es" if message.choice == 2 else "en"
+        turn.state["lang_locked"] = True
+
+    def _repeat(self, turn: Turn, message: Understanding, now) -> None:
+        turn.replies.extend(turn.state.get("last_said") or [self._writer(turn, now).say("menu")])
+
+    def _connect_crisis(self, turn: Turn, message: Understanding, now) -> None:
+        turn.replies.append(self._writer(turn, now).say("crisis"))
+        turn.effects.append(("dial", "crisis"))
+
+    def _connect_person(self, turn: Turn, message: Understanding, now) -> None:
+        writer = self._writer(turn, now)
+        if self.on_call is not None and self.on_call.is_open(now):
+            turn.replies.append(writer.say("human_connecting"))
+            turn.effects.append(("dial", "person"))
+        else:
+            turn.replies.append(writer.say("human_closed"))
+
+    def _text_results(self, turn: Turn, message: Understanding, now) -> None:
+        """Send the places just read aloud as a text (a job does it; see the voice line)."""
+        sms = Turn([], dict(turn.state), channel="sms")
+        self._render_results(sms, now)
+        turn.effects.append(("text", sms.replies))
+        writer = self._writer(turn, now)
+        turn.replies.extend([writer.say("texted"), writer.say("results_options")])
+
     def _more_results(self, turn: Turn, message: Understanding, now) -> str:
         turn.state["page"] = turn.state.get("page", 0) + 1
         self._render_results(turn, now)
@@ -158,13 +201,14 @@ class Dialog:
 
     def _render_results(self, turn: Turn, now: dt.datetime) -> None:
         state = turn.state
-        writer = self._writer(state, now)
+        writer = self._writer(turn, now)
         place = Place.from_dict(state["place"]) if state.get("place") else None
         needs = state["needs"][:MAX_NEEDS]
         shown: list[str] = []
         lists: list[tuple[str, list]] = []
         for need in needs:
-            found = self.catalog.nearest(need, place, now, PAGE_SIZE, state["page"] * PAGE_SIZE,
+            size = PAGE_SIZE[turn.channel]
+            found = self.catalog.nearest(need, place, now, size, state["page"] * size,
                                          tuple(state.get("wants", ())))
             if not found:
                 key = "no_more" if state["page"] else "no_results"
@@ -176,6 +220,14 @@ class Dialog:
             shown.extend(r.id for r in found)
             lists.append((need, numbered))
         state["shown"] = shown
+        if turn.channel == "voice":
+            for need, numbered in lists:
+                label = place.label if place else "Jefferson County"
+                intro = writer.say("results_intro", need=writer.need_name(need).lower(),
+                                   place=label)
+                turn.replies.append(writer.spoken_results(intro, [r for _, r in numbered]))
+            turn.replies.append(writer.say("results_options"))
+            return
         for index, (need, numbered) in enumerate(lists):
             name = writer.need_name(need)
             header = (writer.say("results_header_near", need=name, place=place.label)
@@ -193,7 +245,7 @@ class Dialog:
 
     def _show_details(self, turn: Turn, message: Understanding, now) -> str:
         state = turn.state
-        writer = self._writer(state, now)
+        writer = self._writer(turn, now)
         shown = state.get("shown") or []
         if not 1 <= message.choice <= len(shown) or shown[message.choice - 1] not in (
             self.catalog.resources
@@ -210,7 +262,7 @@ class Dialog:
 
     def _show_steps(self, turn: Turn, message: Understanding, now) -> str:
         state = turn.state
-        writer = self._writer(state, now)
+        writer = self._writer(turn, now)
         guide = self.catalog.guides.get(state.get("guide", ""))
         if guide is None:
             guides = [g for n in state.get("needs", []) for g in

@@ -11,15 +11,18 @@ import yaml
 from .catalog import ATTRIBUTES, CATEGORIES
 
 LANGUAGES = ("en", "es")
+CHANNELS = ("sms", "voice")
 CONDITIONS = {
     "crisis", "stop", "start", "help", "menu", "language", "human", "need",
     "place", "choice", "more", "steps", "anywhere", "other",
 }
 ACTIONS = {
     "opt_out", "opt_in", "switch_language", "find_resources", "choose_from_menu",
-    "show_details", "more_results", "show_steps", "remember_place",
+    "show_details", "more_results", "show_steps", "remember_place", "choose_language",
+    "repeat", "text_results", "connect_crisis", "connect_person",
 }
-RULE_KEYS = {"when", "do", "say", "go"}
+RULE_KEYS = {"when", "key", "do", "say", "go"}
+MENU_TARGETS = (*CATEGORIES, "human", "repeat")
 # Sentences the engine itself uses, beyond those named in `say`.
 ENGINE_SENTENCES = {
     "welcome", "menu", "ask_place", "place_not_understood", "place_remembered", "human",
@@ -29,6 +32,13 @@ ENGINE_SENTENCES = {
     "today", "tomorrow", "details_call", "details_website", "details_hours_note",
     "details_confirm", "steps_header", "steps_more", "steps_none",
     "fallback", "needs", "days", "attributes",
+}
+# Spoken sentences the voice line needs, under `voice:` in each messages file.
+VOICE_SENTENCES = {
+    "greeting", "spanish_offer", "crisis_key", "menu", "menu_keypad", "ask_place",
+    "place_not_understood", "results_intro", "result", "no_phone", "results_options",
+    "texted", "cannot_text", "human_connecting", "human_closed", "crisis", "not_understood",
+    "goodbye", "error", "ordinals", "days", "say_voice", "phone_is",
 }
 
 
@@ -44,6 +54,7 @@ class Rule:
     do: str | None = None
     say: tuple[str, ...] = ()
     go: str | None = None
+    key: int | None = None  # with `when: choice`, only this number
 
 
 @dataclass
@@ -55,14 +66,27 @@ class Flow:
     steps: dict[str, list[Rule]]
     menu: dict[int, str]
     sentences: dict[str, dict] = field(default_factory=dict)
+    voice_always: list[Rule] = field(default_factory=list)
+    voice_steps: dict[str, list[Rule]] = field(default_factory=dict)
+    voice_menu: dict[int, str] = field(default_factory=dict)
 
-    def rules_for(self, step: str) -> list[Rule]:
-        """The rules tried for a message at a step: the global ones first."""
-        return self.always + self.steps.get(step, self.steps[self.start])
+    def rules_for(self, step: str, channel: str = "sms") -> list[Rule]:
+        """The rules tried for a message at a step: the global ones first.
 
-    def sentence(self, lang: str, key: str, **values) -> str:
-        """A sentence in a language, filled in."""
-        text = self.sentences[lang][key]
+        The voice line tries its own global rules first and may replace a step's rules.
+        """
+        own = self.steps.get(step, self.steps[self.start])
+        if channel == "voice":
+            return self.voice_always + self.always + self.voice_steps.get(step, own)
+        return self.always + own
+
+    def menu_for(self, channel: str) -> dict[int, str]:
+        return self.voice_menu if channel == "voice" else self.menu
+
+    def sentence(self, lang: str, key: str, channel: str = "sms", **values) -> str:
+        """A sentence in a language, filled in; the spoken version on the voice line."""
+        spoken = self.sentences[lang]["voice"] if channel == "voice" else {}
+        text = spoken[key] if key in spoken else self.sentences[lang][key]
         return text.format(**values) if values else text
 
 
@@ -86,19 +110,22 @@ def _rule(path: Path, where: str, raw, steps: set[str], sentences: set[str]) -> 
     when = raw.get("when")
     if when not in CONDITIONS:
         raise FlowError(f"{path}: {where}: 'when: {when}' is not one of {sorted(CONDITIONS)}")
+    key = raw.get("key")
+    if key is not None and (when != "choice" or not isinstance(key, int)):
+        raise FlowError(f"{path}: {where}: 'key' must be a number and needs 'when: choice'")
     action = raw.get("do")
     if action is not None and action not in ACTIONS:
         raise FlowError(f"{path}: {where}: 'do: {action}' is not one of {sorted(ACTIONS)}")
     say = raw.get("say") or []
     if not isinstance(say, list):
         raise FlowError(f"{path}: {where}: 'say' must be a list of sentence names")
-    for key in say:
-        if key not in sentences:
-            raise FlowError(f"{path}: {where}: says {key!r}, which no messages file defines")
+    for sentence in say:
+        if sentence not in sentences:
+            raise FlowError(f"{path}: {where}: says {sentence!r}, which no messages file defines")
     go = raw.get("go")
     if go is not None and go not in steps:
         raise FlowError(f"{path}: {where}: 'go: {go}' names no step")
-    return Rule(when, action, tuple(say), go)
+    return Rule(when, action, tuple(say), go, key)
 
 
 def _placeholders(text: str) -> set[str]:
@@ -123,8 +150,17 @@ def _load_sentences(directory: Path) -> dict[str, dict]:
             raise FlowError(f"{path}: attributes: missing text for {sorted(missing_attributes)}")
         if len(data["days"] or []) != 7:
             raise FlowError(f"{path}: days: must list 7 day names, Monday first")
+        missing_voice = VOICE_SENTENCES - set(data.get("voice") or {})
+        if missing_voice:
+            raise FlowError(f"{path}: voice: missing spoken sentence(s) {sorted(missing_voice)}")
         sentences[lang] = data
-    english, spanish = sentences["en"], sentences["es"]
+    _same_sentences(directory, sentences["en"], sentences["es"])
+    _same_sentences(directory, sentences["en"]["voice"], sentences["es"]["voice"])
+    return sentences
+
+
+def _same_sentences(directory: Path, english: dict, spanish: dict) -> None:
+    """Both languages define the same sentences with the same {placeholders}."""
     for key in set(english) | set(spanish):
         if key not in english or key not in spanish:
             lang_missing = "en" if key not in english else "es"
@@ -135,7 +171,6 @@ def _load_sentences(directory: Path) -> dict[str, dict]:
             raise FlowError(
                 f"{directory}: sentence {key!r} has different {{placeholders}} in en and es"
             )
-    return sentences
 
 
 def load_flow(directory: Path) -> Flow:
@@ -146,7 +181,7 @@ def load_flow(directory: Path) -> Flow:
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise FlowError(f"{path}: must be a mapping with start, menu, always and steps")
-    unknown = set(data) - {"start", "menu", "always", "steps"}
+    unknown = set(data) - {"start", "menu", "always", "steps", "voice"}
     if unknown:
         raise FlowError(f"{path}: unknown top-level key(s) {sorted(unknown)}")
     raw_steps = data.get("steps")
@@ -164,12 +199,33 @@ def load_flow(directory: Path) -> Flow:
                        for i, r in enumerate(rules)]
     always = [_rule(path, f"always rule {i + 1}", r, names, keys)
               for i, r in enumerate(data.get("always") or [])]
-    menu = {}
-    for number, target in (data.get("menu") or {}).items():
-        if not isinstance(number, int) or target not in (*CATEGORIES, "human"):
-            raise FlowError(f"{path}: menu: {number!r}: {target!r} is not a need or 'human'")
-        menu[number] = target
+    menu = _menu(path, "menu", data.get("menu"))
     for step in ("ask_place", "results", "menu"):
         if step not in names:
             raise FlowError(f"{path}: the engine needs a step named {step!r}")
-    return Flow(data["start"], always, steps, menu, sentences)
+    voice = data.get("voice") or {}
+    unknown = set(voice) - {"always", "steps", "menu"}
+    if unknown:
+        raise FlowError(f"{path}: voice: unknown key(s) {sorted(unknown)}")
+    voice_steps: dict[str, list[Rule]] = {}
+    spoken = keys | set(sentences["en"]["voice"])
+    for name, rules in (voice.get("steps") or {}).items():
+        if name not in names:
+            raise FlowError(f"{path}: voice: step {name!r} is not a step of the flow")
+        voice_steps[name] = [_rule(path, f"voice step {name!r} rule {i + 1}", r, names, spoken)
+                             for i, r in enumerate(rules)]
+    voice_always = [_rule(path, f"voice always rule {i + 1}", r, names, spoken)
+                    for i, r in enumerate(voice.get("always") or [])]
+    voice_menu = _menu(path, "voice: menu", voice.get("menu"))
+    return Flow(data["start"], always, steps, menu, sentences, voice_always, voice_steps,
+                voice_menu)
+
+
+def _menu(path: Path, where: str, raw) -> dict[int, str]:
+    menu = {}
+    for number, target in (raw or {}).items():
+        if not isinstance(number, int) or target not in MENU_TARGETS:
+            raise FlowError(f"{path}: {where}: {number!r}: {target!r} is not a need, "
+                            "'human' or 'repeat'")
+        menu[number] = target
+    return menu

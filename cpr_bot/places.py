@@ -81,6 +81,10 @@ class Gazetteer:
     def _place(label: str, record: dict) -> Place:
         return Place(label, record["zip_code"], float(record["lat"]), float(record["long"]))
 
+    def places(self) -> list[Place]:
+        """Every named place, once."""
+        return list({p.label: p for p in self._by_name.values()}.values())
+
     def locate_zip(self, code: str) -> Place | None:
         """The centroid of an Alabama ZIP code, or None."""
         record = _zip_record(code)

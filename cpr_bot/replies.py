@@ -34,6 +34,11 @@ def clip(text: str, limit: int, ellipsis: bool = True) -> str:
     return cut + "..." if ellipsis else cut
 
 
+def spoken_digits(phone: str) -> str:
+    """205-323-5878 read slowly: "2 0 5, 3 2 3, 5 8 7 8"."""
+    return ", ".join(" ".join(group) for group in phone.split("-"))
+
+
 def clock(moment: dt.datetime) -> str:
     """4pm, 8:30am."""
     hour = moment.hour % 12 or 12
@@ -44,13 +49,20 @@ def clock(moment: dt.datetime) -> str:
 class Writer:
     """Renders catalog content in one language with the flow's sentences."""
 
-    def __init__(self, flow: Flow, lang: str, now: dt.datetime):
+    def __init__(self, flow: Flow, lang: str, now: dt.datetime, channel: str = "sms"):
         self.flow = flow
         self.lang = lang
         self.now = now
+        self.channel = channel
 
     def say(self, key: str, **values) -> str:
-        return self.flow.sentence(self.lang, key, **values)
+        return self.flow.sentence(self.lang, key, self.channel, **values)
+
+    def _words(self, key: str) -> list[str]:
+        """A list of words (days, ordinals) for this channel."""
+        if self.channel == "voice" and key in self.flow.sentences[self.lang]["voice"]:
+            return self.flow.sentences[self.lang]["voice"][key]
+        return self.flow.sentences[self.lang][key]
 
     def need_name(self, category: str) -> str:
         return self.flow.sentences[self.lang]["needs"][category]
@@ -72,7 +84,7 @@ class Writer:
         elif days == 1:
             day = self.say("tomorrow")
         else:
-            day = self.flow.sentences[self.lang]["days"][state.change_at.weekday()]
+            day = self._words("days")[state.change_at.weekday()]
         return self.say("status_opens", when=f"{day} {clock(state.change_at)}")
 
     def result_line(self, number: int, resource: Resource, name_max: int, addr_max: int,
@@ -90,6 +102,19 @@ class Writer:
         if status_level == 2 or (status_level == 1 and known):
             line += f". {self.status(resource)}"
         return line
+
+    def spoken_results(self, intro: str, resources: list[Resource]) -> str:
+        """Resources read aloud: name, street, open or not, phone digit by digit."""
+        ordinals = self._words("ordinals")
+        parts = [intro]
+        for number, resource in enumerate(resources):
+            phone = (self.say("phone_is", digits=spoken_digits(resource.phone))
+                     if resource.phone else self.say("no_phone"))
+            where = resource.address or resource.city
+            parts.append(self.say("result", ordinal=ordinals[number % len(ordinals)],
+                                  name=resource.name, address=f"{where}. " if where else "",
+                                  status=self.status(resource), phone=phone))
+        return " ".join(parts)
 
     def result_list(self, header: str, numbered: list[tuple[int, Resource]], footer: str) -> str:
         """A header, one line per resource and a footer, shortened until it fits."""

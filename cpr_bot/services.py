@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 import redis
+from rq import Queue
 
 from . import redis_server
 from .bot import Bot
@@ -13,6 +14,8 @@ from .catalog import Catalog, load_catalog
 from .config import ROOT, Settings
 from .dialog import Dialog
 from .flows import Flow, load_flow
+from .hours import WeeklyHours
+from .jobs import make_queue
 from .places import Gazetteer
 from .store import Store
 from .understanding import Understander, Vocabulary
@@ -31,6 +34,9 @@ class Services:
     understander: Understander
     store: Store
     bot: Bot
+    dialog: Dialog
+    queue: Queue
+    speech_hints: dict[str, str]
 
 
 def load_understander(settings: Settings) -> tuple[Understander, Gazetteer]:
@@ -56,7 +62,17 @@ def build_services(settings: Settings, client: redis.Redis | None = None) -> Ser
     flow = load_flow(settings.conversations_dir)
     client = client or redis_server.connect(redis_url(settings))
     store = Store(client, settings.conversation_ttl)
-    dialog = Dialog(flow, catalog, settings.program_name)
+    on_call = WeeklyHours(settings.on_call_hours.split(";")) if (
+        settings.on_call_number and settings.on_call_hours) else None
+    dialog = Dialog(flow, catalog, settings.program_name, on_call)
     bot = Bot(understander, dialog, store, flow, settings.timezone,
               settings.opt_out_confirmation, ROOT / "var")
-    return Services(settings, client, catalog, flow, understander, store, bot)
+    hints = {lang: speech_hints(understander, gazetteer, lang) for lang in ("en", "es")}
+    return Services(settings, client, catalog, flow, understander, store, bot, dialog,
+                    make_queue(client), hints)
+
+
+def speech_hints(understander: Understander, gazetteer: Gazetteer, lang: str) -> str:
+    """Words the voice line expects: needs from the vocabulary and the county's places."""
+    places = [p.label for p in gazetteer.places() if not p.label.isdigit()]
+    return ", ".join(dict.fromkeys([*understander.vocab.hints(lang), *places]))

@@ -135,6 +135,16 @@ class Vocabulary:
             self._lexicon_by_length.setdefault(len(word), []).append(word)
         self._corrections: dict[str, str] = {}
 
+    def hints(self, lang: str, per_intent: int = 4) -> list[str]:
+        """A few plain phrases per need, to help speech recognition hear them."""
+        chosen: list[str] = []
+        for intent in (*CATEGORIES, "human", "crisis"):
+            phrases = sorted((" ".join(words) for words, (found, weak) in self.phrases.items()
+                              if found == intent and not weak
+                              and lang in self.phrase_langs.get(words, ())), key=len)
+            chosen.extend([p for p in phrases if len(p) > 2][:per_intent])
+        return chosen
+
     def correct(self, word: str) -> str:
         """The vocabulary word a typo most likely meant, or the word itself."""
         if word in self.known_words or not word.isalpha() or len(word) < 3:

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import redis
-from rq import Queue, Worker
+from rq import Worker
 from rq.serializers import JSONSerializer
 
 from .config import Settings, configure_logging
+from .jobs import make_queue
 from .services import redis_url
-
-
-def queues(connection: redis.Redis, settings: Settings) -> list[Queue]:
-    """The project's queues, JSON-serialized so jobs never unpickle untrusted data."""
-    return [Queue(name, connection=connection, serializer=JSONSerializer)
-            for name in settings.queues]
 
 
 def run_worker(settings: Settings, burst: bool = False) -> bool:
     """Work the queues (and scheduled retries) until stopped, or until empty with burst."""
     configure_logging()
     connection = redis.Redis.from_url(redis_url(settings))
-    worker = Worker(queues(connection, settings), connection=connection,
-                    serializer=JSONSerializer)
+    worker = Worker([make_queue(connection)], connection=connection, serializer=JSONSerializer)
     return worker.work(burst=burst, with_scheduler=True)
