@@ -45,6 +45,9 @@ class Settings:
     on_call_number: str | None = None
     on_call_hours: str | None = None
     crisis_dial: str = "+12053237777"  # Crisis Center Birmingham, 24/7; it answers 988 too
+    # Mentor handoff: who hears when nobody accepts, and how long a mentor has to answer.
+    coordinator_phone: str | None = None
+    mentor_answer_seconds: int = 15 * 60
 
     @property
     def development(self) -> bool:
@@ -69,6 +72,8 @@ class Settings:
             "on_call_number": env.get("CPR_ON_CALL_NUMBER") or None,
             "on_call_hours": env.get("CPR_ON_CALL_HOURS") or None,
             "crisis_dial": env.get("CPR_CRISIS_DIAL", cls.crisis_dial),
+            "coordinator_phone": env.get("CPR_COORDINATOR_PHONE") or None,
+            "mentor_answer_seconds": int(env.get("CPR_MENTOR_ANSWER_MINUTES", "15")) * 60,
         }
         for name, path_field in (
             ("CPR_CATALOG", "catalog_path"),

@@ -29,6 +29,8 @@ class Turn:
     effects: list[tuple] = field(default_factory=list)
     lang: str = "en"
     channel: str = "sms"
+    # Facts from outside the conversation: whether mentors exist, whether one was asked for.
+    context: dict = field(default_factory=dict)
 
 
 def _matches(rule: Rule, message: Understanding) -> bool:
@@ -43,8 +45,10 @@ def _matches(rule: Rule, message: Understanding) -> bool:
         return message.place is not None
     if when == "choice":
         return message.choice is not None
-    if when in ("more", "steps", "anywhere"):
+    if when in ("more", "steps", "anywhere", "yes", "no"):
         return message.word == when
+    if when == "mentor":
+        return message.asks_mentor
     return message.intent == when
 
 
@@ -59,14 +63,14 @@ class Dialog:
         self.on_call = on_call  # when a person answers the voice line's "talk to a person"
 
     def advance(self, state: dict, message: Understanding, now: dt.datetime,
-                channel: str = "sms") -> Turn:
+                channel: str = "sms", context: dict | None = None) -> Turn:
         """Answer one message given the conversation so far."""
         state = dict(state or {})
         state.setdefault("step", self.flow.start)
         if not state.get("lang_locked") and message.lang_evident:
             state["lang"] = message.lang
         state.setdefault("lang", message.lang)
-        turn = Turn([], state, channel=channel)
+        turn = Turn([], state, channel=channel, context=context or {})
         rules = self.flow.rules_for(state["step"], channel)
         rule = next(r for r in rules if _matches(r, message))
         next_step = None
@@ -166,6 +170,25 @@ class Dialog:
         self._render_results(turn, now)
         return turn.replies
 
+    def _offer_handoff(self, turn: Turn, message: Understanding, now) -> str | None:
+        """Ask consent for a mentor handoff, or point to 211 when no mentor can be asked."""
+        writer = self._writer(turn, now)
+        if turn.channel == "voice":
+            return self._connect_person(turn, message, now)
+        if turn.context.get("handoff_open"):
+            turn.replies.append(writer.say("handoff_already"))
+            return None
+        if not turn.context.get("mentors"):
+            turn.replies.append(writer.say("human"))
+            return None
+        turn.replies.append(writer.say("handoff_consent"))
+        return "consent"
+
+    def _request_handoff(self, turn: Turn, message: Understanding, now) -> None:
+        needs = turn.state.get("needs") or turn.state.get("pending") or ["mentoring"]
+        turn.effects.append(("handoff", needs[0]))
+        turn.replies.append(self._writer(turn, now).say("handoff_requested"))
+
     def _choose_language(self, turn: Turn, message: Understanding, now) -> None:
         """At the voice greeting: 2 is Spanish, any other key English."""
         turn.state["lang"] = "es" if message.choice == 2 else "en"
@@ -178,13 +201,17 @@ class Dialog:
         turn.replies.append(self._writer(turn, now).say("crisis"))
         turn.effects.append(("dial", "crisis"))
 
-    def _connect_person(self, turn: Turn, message: Understanding, now) -> None:
+    def _connect_person(self, turn: Turn, message: Understanding, now) -> str | None:
         writer = self._writer(turn, now)
         if self.on_call is not None and self.on_call.is_open(now):
             turn.replies.append(writer.say("human_connecting"))
             turn.effects.append(("dial", "person"))
+        elif turn.context.get("mentors") and not turn.context.get("handoff_open"):
+            turn.replies.append(writer.say("human_closed_mentor"))
+            return "consent"
         else:
             turn.replies.append(writer.say("human_closed"))
+        return None
 
     def _text_results(self, turn: Turn, message: Understanding, now) -> None:
         """Send the places just read aloud as a text (a job does it; see the voice line)."""
@@ -254,6 +281,7 @@ class Dialog:
             return "results"
         resource = self.catalog.resources[shown[message.choice - 1]]
         turn.replies.append(writer.details(resource))
+        turn.effects.append(("follow_up", resource.id, resource.name))
         guides = self.catalog.guides_for(resource)
         if guides:
             state["guide"], state["guide_page"] = guides[0].id, 0

@@ -14,12 +14,13 @@ LANGUAGES = ("en", "es")
 CHANNELS = ("sms", "voice")
 CONDITIONS = {
     "crisis", "stop", "start", "help", "menu", "language", "human", "need",
-    "place", "choice", "more", "steps", "anywhere", "other",
+    "place", "choice", "more", "steps", "anywhere", "mentor", "yes", "no", "other",
 }
 ACTIONS = {
     "opt_out", "opt_in", "switch_language", "find_resources", "choose_from_menu",
     "show_details", "more_results", "show_steps", "remember_place", "choose_language",
-    "repeat", "text_results", "connect_crisis", "connect_person",
+    "repeat", "text_results", "connect_crisis", "connect_person", "offer_handoff",
+    "request_handoff",
 }
 RULE_KEYS = {"when", "key", "do", "say", "go"}
 MENU_TARGETS = (*CATEGORIES, "human", "repeat")
@@ -31,14 +32,18 @@ ENGINE_SENTENCES = {
     "status_open_until", "status_open_24", "status_opens", "status_closed", "status_unknown",
     "today", "tomorrow", "details_call", "details_website", "details_hours_note",
     "details_confirm", "steps_header", "steps_more", "steps_none",
-    "fallback", "needs", "days", "attributes",
+    "fallback", "needs", "days", "attributes", "handoff_consent", "handoff_requested",
+    "handoff_declined", "handoff_already", "handoff_accepted", "handoff_none", "handoff_ended",
+    "relay_from_mentor", "mentor_offer", "mentor_connected", "mentor_relay", "mentor_ended",
+    "mentor_taken", "mentor_passed", "mentor_help", "coordinator_unanswered", "followup",
+    "followup_thanks",
 }
 # Spoken sentences the voice line needs, under `voice:` in each messages file.
 VOICE_SENTENCES = {
     "greeting", "spanish_offer", "crisis_key", "menu", "menu_keypad", "ask_place",
     "place_not_understood", "results_intro", "result", "no_phone", "results_options",
     "texted", "cannot_text", "human_connecting", "human_closed", "crisis", "not_understood",
-    "goodbye", "error", "ordinals", "days", "say_voice", "phone_is",
+    "goodbye", "error", "ordinals", "days", "say_voice", "phone_is", "human_closed_mentor",
 }
 
 

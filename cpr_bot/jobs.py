@@ -3,11 +3,13 @@ request never makes a second job."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
+from rq.job import Job
 from rq.serializers import JSONSerializer
 
 TEXT_RETRY = Retry(max=3, interval=[10, 30, 60])
@@ -25,12 +27,22 @@ def job_id(kind: str, key: str) -> str:
     return f"{kind}-" + re.sub(r"[^A-Za-z0-9_-]", "_", key)
 
 
-def enqueue_text(queue: Queue, to: str, body: str, key: str) -> str:
-    """Queue one text; the same key queued again is the same job."""
-    identifier = job_id("text", key)
+def enqueue_job(queue: Queue, function: str, *args, key: str,
+                delay: dt.timedelta | None = None) -> str:
+    """Queue (or schedule) one job; the same key queued again is the same job."""
+    identifier = job_id("job", key)
+    options = {"job_id": identifier, "retry": TEXT_RETRY, "job_timeout": JOB_TIMEOUT,
+               "failure_ttl": KEEP_FAILED}
     try:
-        queue.enqueue("cpr_bot.tasks.send_text", to, body, key, job_id=identifier, unique=True,
-                      retry=TEXT_RETRY, job_timeout=JOB_TIMEOUT, failure_ttl=KEEP_FAILED)
+        if delay is None:
+            queue.enqueue(function, *args, unique=True, **options)
+        elif not Job.exists(identifier, connection=queue.connection):
+            queue.enqueue_in(delay, function, *args, **options)
     except DuplicateJobError:
         pass
     return identifier
+
+
+def enqueue_text(queue: Queue, to: str, body: str, key: str) -> str:
+    """Queue one text; the same key queued again is the same job (and the same text)."""
+    return enqueue_job(queue, "cpr_bot.tasks.send_text", to, body, key, key=f"text-{key}")

@@ -14,8 +14,11 @@ from .catalog import Catalog, load_catalog
 from .config import ROOT, Settings
 from .dialog import Dialog
 from .flows import Flow, load_flow
+from .followups import FollowUps
+from .handoff import HandoffDesk
 from .hours import WeeklyHours
 from .jobs import make_queue
+from .mentors import Roster
 from .places import Gazetteer
 from .store import Store
 from .understanding import Understander, Vocabulary
@@ -37,6 +40,7 @@ class Services:
     dialog: Dialog
     queue: Queue
     speech_hints: dict[str, str]
+    desk: HandoffDesk
 
 
 def load_understander(settings: Settings) -> tuple[Understander, Gazetteer]:
@@ -65,11 +69,14 @@ def build_services(settings: Settings, client: redis.Redis | None = None) -> Ser
     on_call = WeeklyHours(settings.on_call_hours.split(";")) if (
         settings.on_call_number and settings.on_call_hours) else None
     dialog = Dialog(flow, catalog, settings.program_name, on_call)
-    bot = Bot(understander, dialog, store, flow, settings.timezone,
+    queue = make_queue(client)
+    desk = HandoffDesk(client, flow, queue, Roster(client), settings.coordinator_phone,
+                       settings.mentor_answer_seconds, settings.program_name)
+    bot = Bot(understander, dialog, store, flow, desk, FollowUps(client), settings.timezone,
               settings.opt_out_confirmation, ROOT / "var")
     hints = {lang: speech_hints(understander, gazetteer, lang) for lang in ("en", "es")}
-    return Services(settings, client, catalog, flow, understander, store, bot, dialog,
-                    make_queue(client), hints)
+    return Services(settings, client, catalog, flow, understander, store, bot, dialog, queue,
+                    hints, desk)
 
 
 def speech_hints(understander: Understander, gazetteer: Gazetteer, lang: str) -> str:

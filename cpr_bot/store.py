@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 PREFIX = "cpr"
 REPLY_TTL = 24 * 3600  # Twilio retries a webhook within seconds; a day is ample.
 UNMET_TTL = 400 * 24 * 3600
+# Effects the store applies inside its transaction; the rest are for the caller to carry out.
+STORE_EFFECTS = {"opt_out", "opt_in", "unmet"}
 
 
 def mask(phone: str) -> str:
@@ -90,7 +92,8 @@ class Store:
                     pipe.multi()
                     pipe.set(conv_key, json.dumps(new_state), ex=self.ttl)
                     for effect in effects:
-                        self._queue_effect(pipe, phone, effect)
+                        if effect[0] in STORE_EFFECTS:
+                            self._queue_effect(pipe, phone, effect)
                     if msg_key:
                         record = {"replies": replies, "lang": lang}
                         pipe.set(msg_key, json.dumps(record), ex=REPLY_TTL)
@@ -115,6 +118,16 @@ class Store:
             pipe.expire(key, UNMET_TTL)
         else:
             raise ValueError(f"unknown effect {kind!r}")
+
+    def earlier_reply(self, message_id: str | None) -> list[str] | None:
+        """The reply already given to this message id, if it was delivered before."""
+        raw = self.redis.get(self.message_key(message_id)) if message_id else None
+        return json.loads(raw)["replies"] if raw else None
+
+    def remember_reply(self, message_id: str | None, replies: list[str], lang: str) -> None:
+        if message_id:
+            record = json.dumps({"replies": replies, "lang": lang})
+            self.redis.set(self.message_key(message_id), record, ex=REPLY_TTL)
 
     def unmet_needs(self) -> dict[tuple[str, str], int]:
         """How often each need went unanswered in each ZIP, for coordinators."""

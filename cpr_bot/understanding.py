@@ -42,6 +42,7 @@ class Understanding:
     word: str | None = None  # a whole-message dialog word: more, steps, anywhere
     keyword: bool = False  # the whole message is a keyword such as STOP or MENU
     wants: list[str] = field(default_factory=list)  # who a place must be for: women_only...
+    asks_mentor: bool = False  # names a mentor: the bot offers a mentor handoff
     lang_evident: bool = False  # whether the words showed a language at all
     text: str = ""
 
@@ -93,6 +94,7 @@ class Vocabulary:
                 tuple(normalize(str(phrase)).split()): attribute
                 for attribute, phrases in data["wants"].items() for phrase in phrases
             }
+            self.mentor_words = {normalize(w) for w in data["mentor_words"]}
             self.stop_words = {normalize(w) for w in data["opt_out"]["stop_words"]}
             self.message_words = {normalize(w) for w in data["opt_out"]["message_words"]}
             self.dialog_words = {
@@ -192,6 +194,7 @@ class Understander:
         if norm.isdigit() and len(norm) <= 2:
             result.choice = int(norm)
             return result
+        result.asks_mentor = bool(self.vocab.mentor_words & set(words))
         core = " ".join(w for w in norm.split() if w not in self.vocab.fillers) or norm
         for name, options in self.vocab.dialog_words.items():
             if norm in options or core in options:

@@ -22,7 +22,6 @@ bp = Blueprint("voice", __name__)
 MIN_CONFIDENCE = 0.4
 # No input or unclear speech: twice "sorry" and the question again, then keypad only, then bye.
 REPROMPTS = 2
-STORE_EFFECTS = {"opt_out", "opt_in", "unmet"}
 
 
 def _xml(response: VoiceResponse) -> Response:
@@ -149,11 +148,12 @@ def gather() -> Response:
                 return _missed(services, state, outcome)
             state["misses"] = 0
             state.pop("keypad_only", None)
-            turn = services.dialog.advance(state, message, services.bot.now(), "voice")
+            context = {"mentors": services.desk.mentors_available(),
+                       "handoff_open": services.desk.open_for(caller) is not None}
+            turn = services.dialog.advance(state, message, services.bot.now(), "voice", context)
             lang = turn.lang
             outcome["turn"] = turn
-            effects = [e for e in turn.effects if e[0] in STORE_EFFECTS]
-            return turn.state, turn.replies, effects, turn.lang
+            return turn.state, turn.replies, turn.effects, turn.lang
 
         result = services.store.process(f"call:{call}", None, handle)
         turn: Turn | None = outcome.get("turn")
@@ -198,8 +198,12 @@ def _missed(services, state: dict, outcome: dict):
 
 
 def _act(services, turn: Turn, caller: str, call: str, texts: list[str]) -> list[str]:
-    """Carry out what the turn asked beyond speaking: texting the caller the places."""
+    """Carry out what the turn asked beyond speaking: texts, a mentor request."""
     for kind, *args in turn.effects:
+        if kind == "handoff" and caller:
+            place = turn.state.get("place") or {}
+            services.desk.request(caller, call, turn.lang, args[0], place.get("zip", ""),
+                                  place.get("label", ""))
         if kind != "text":
             continue
         if not caller or services.store.is_opted_out(caller):

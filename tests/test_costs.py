@@ -51,7 +51,12 @@ def test_every_sentence_with_the_longest_values(world, lang):
                                                      for g in catalog.guides.values()),
               "time": "12:30pm", "when": "Wed 12:30pm", "phone": "205-555-0100",
               "website": longest(r.website for r in catalog.resources.values()),
-              "hours_note": longest(r.hours_note for r in catalog.resources.values())}
+              "hours_note": longest(r.hours_note for r in catalog.resources.values()),
+              "mentor": "Bartholomew", "code": "4821", "area": "Pleasant Grove",
+              "coordinator": "205-555-0100", "language": "ES", "name": longest(
+                  r.name for r in catalog.resources.values()),
+              # A relayed text is the person's own words; ours is only the prefix.
+              "text": "x" * 100}
     for key, text in flow.sentences[lang].items():
         if isinstance(text, str):
             assert_affordable([text.format(**values)], lang, key)

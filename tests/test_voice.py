@@ -166,9 +166,9 @@ def test_text_me_this_queues_a_text_that_a_worker_sends(call, app, redis_url, re
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("CPR_ENV", "development")
     monkeypatch.delenv("TWILIO_ACCOUNT_SID", raising=False)
-    tasks._sender.cache_clear()
+    tasks.context.cache_clear()
     SimpleWorker([queue], connection=redis_client, serializer=queue.serializer).work(burst=True)
-    tasks._sender.cache_clear()
+    tasks.context.cache_clear()
     sent = read_outbox(redis_client)
     assert len(sent) == 1 and sent[0]["to"] == CALLER
     assert sent[0]["body"].startswith("Food near 35204:\n1) ")
