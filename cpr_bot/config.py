@@ -73,7 +73,7 @@ class Settings:
             "on_call_hours": env.get("CPR_ON_CALL_HOURS") or None,
             "crisis_dial": env.get("CPR_CRISIS_DIAL", cls.crisis_dial),
             "coordinator_phone": env.get("CPR_COORDINATOR_PHONE") or None,
-            "mentor_answer_seconds": int(env.get("CPR_MENTOR_ANSWER_MINUTES", "15")) * 60,
+            "mentor_answer_seconds": int(env.get("CPR_MENTOR_ANSWER_SECONDS", "900")),
         }
         for name, path_field in (
             ("CPR_CATALOG", "catalog_path"),
