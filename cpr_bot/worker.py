@@ -14,6 +14,10 @@ from .services import redis_url
 def run_worker(settings: Settings, burst: bool = False) -> bool:
     """Work the queues (and scheduled retries) until stopped, or until empty with burst."""
     configure_logging()
+    from . import tasks
+
+    # Build the jobs' context (flows, Twilio client) once: each job's forked process inherits it.
+    tasks.context()
     connection = redis.Redis.from_url(redis_url(settings))
     worker = Worker([make_queue(connection)], connection=connection, serializer=JSONSerializer)
     return worker.work(burst=burst, with_scheduler=True)
