@@ -182,10 +182,9 @@ class HandoffDesk:
         handoff.status, handoff.mentor = "unanswered", ""
         self._save(handoff)
         self.redis.delete(self._open_key(handoff.person))
-        coordinator = self.coordinator or "211"
-        send(handoff.person, self.flow.sentence(handoff.lang, "handoff_none",
-                                                coordinator=coordinator),
-             f"{handoff.id}-none")
+        told = (self.flow.sentence(handoff.lang, "handoff_none", coordinator=self.coordinator)
+                if self.coordinator else self.flow.sentence(handoff.lang, "handoff_none_211"))
+        send(handoff.person, told, f"{handoff.id}-none")
         if self.coordinator:
             area = handoff.area or "unknown area"
             send(self.coordinator, self.flow.sentence("en", "coordinator_unanswered",

@@ -55,7 +55,7 @@ def redis_url(settings: Settings) -> str:
     if settings.redis_url:
         return settings.redis_url
     server = redis_server.EmbeddedRedis(settings.redis_data_dir).start()
-    log.warning("REDIS_URL is not set: started an embedded Redis at %s", server.url)
+    log.warning("REDIS_URL is not set: using the embedded Redis at %s", server.url)
     return server.url
 
 
@@ -82,4 +82,4 @@ def build_services(settings: Settings, client: redis.Redis | None = None) -> Ser
 def speech_hints(understander: Understander, gazetteer: Gazetteer, lang: str) -> str:
     """Words the voice line expects: needs from the vocabulary and the county's places."""
     places = [p.label for p in gazetteer.places() if not p.label.isdigit()]
-    return ", ".join(dict.fromkeys([*understander.vocab.hints(lang), *places]))
+    return ", ".join(dict.fromkeys([*understander.vocab.speech_hints[lang], *places]))

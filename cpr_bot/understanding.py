@@ -95,6 +95,8 @@ class Vocabulary:
                 for attribute, phrases in data["wants"].items() for phrase in phrases
             }
             self.mentor_words = {normalize(w) for w in data["mentor_words"]}
+            self.speech_hints = {lang: [str(h) for h in hints]
+                                 for lang, hints in data["speech_hints"].items()}
             self.stop_words = {normalize(w) for w in data["opt_out"]["stop_words"]}
             self.message_words = {normalize(w) for w in data["opt_out"]["message_words"]}
             self.dialog_words = {
@@ -136,16 +138,6 @@ class Vocabulary:
         for word in lexicon:
             self._lexicon_by_length.setdefault(len(word), []).append(word)
         self._corrections: dict[str, str] = {}
-
-    def hints(self, lang: str, per_intent: int = 4) -> list[str]:
-        """A few plain phrases per need, to help speech recognition hear them."""
-        chosen: list[str] = []
-        for intent in (*CATEGORIES, "human", "crisis"):
-            phrases = sorted((" ".join(words) for words, (found, weak) in self.phrases.items()
-                              if found == intent and not weak
-                              and lang in self.phrase_langs.get(words, ())), key=len)
-            chosen.extend([p for p in phrases if len(p) > 2][:per_intent])
-        return chosen
 
     def correct(self, word: str) -> str:
         """The vocabulary word a typo most likely meant, or the word itself."""

@@ -20,6 +20,7 @@ from cpr_bot.config import ROOT
 from cpr_bot.jobs import enqueue_text, make_queue
 from cpr_bot.mentors import Roster, make_mentor
 
+from .conftest import MONDAY_MORNING as MONDAY
 from .conftest import TOKEN, Phone, make_settings
 from .twilio_mock import TwilioMock
 
@@ -233,3 +234,17 @@ def test_follow_up_check_in_and_answers(world, twilio, redis_client):
     resource_id = job.args[1]
     assert redis_client.sismember("cpr:reverify", resource_id)
     assert redis_client.hget(f"cpr:feedback:{resource_id}", "closed_or_wrong_number") == b"1"
+
+
+def test_without_a_coordinator_the_person_gets_211(world, twilio, redis_client):
+    app, queue, work = world
+    desk = app.extensions["cpr"].desk
+    desk.coordinator = None
+    for mentor in (ANA, BEN):
+        Roster(redis_client).set_active(mentor, False)
+    handoff = desk.request(PERSON, "SMnocoordinator", "es", "jobs", "35020", "Bessemer")
+    tasks.context.cache_clear()
+    texts_sent = []
+    desk.offer_next(handoff.id, MONDAY, lambda to, body, key: texts_sent.append((to, body)))
+    assert texts_sent == [(PERSON, desk.flow.sentence("es", "handoff_none_211"))]
+    assert desk.get(handoff.id).status == "unanswered"

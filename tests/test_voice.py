@@ -241,3 +241,16 @@ def test_names_with_ampersands_are_spoken_safely(app):
     response = VoiceResponse()
     response.say(text)
     assert 'Food & Friends <"Pantry">' in ET.fromstring(str(response)).find("Say").text
+
+
+def test_outside_hours_a_caller_can_ask_a_mentor_to_text_back(call, app, redis_client):
+    from cpr_bot.mentors import Roster, make_mentor
+
+    Roster(redis_client).save(make_mentor("Ana Lopez", "+12055550101", "en", "", "", "24/7"))
+    call.press("1").press("0")
+    assert "To have a volunteer mentor text you back, press 1" in call.said
+    call.press("1")
+    assert "They will text you at this number" in call.said
+    handoff = app.extensions["cpr"].desk.open_for(CALLER)
+    assert handoff is not None and handoff.status == "requested"
+    assert make_queue(redis_client).count == 1  # the offer to a mentor is queued
