@@ -203,6 +203,7 @@ def load_flow(directory: Path) -> Flow:
             raise FlowError(f"{path}: step {name!r}: must be a list of rules")
         steps[name] = [_rule(path, f"step {name!r} rule {i + 1}", r, names, keys)
                        for i, r in enumerate(rules)]
+        _answers_everything(path, f"step {name!r}", steps[name])
     always = [_rule(path, f"always rule {i + 1}", r, names, keys)
               for i, r in enumerate(data.get("always") or [])]
     menu = _menu(path, "menu", data.get("menu"))
@@ -220,11 +221,19 @@ def load_flow(directory: Path) -> Flow:
             raise FlowError(f"{path}: voice: step {name!r} is not a step of the flow")
         voice_steps[name] = [_rule(path, f"voice step {name!r} rule {i + 1}", r, names, spoken)
                              for i, r in enumerate(rules)]
+        _answers_everything(path, f"voice step {name!r}", voice_steps[name])
     voice_always = [_rule(path, f"voice always rule {i + 1}", r, names, spoken)
                     for i, r in enumerate(voice.get("always") or [])]
     voice_menu = _menu(path, "voice: menu", voice.get("menu"))
     return Flow(data["start"], always, steps, menu, sentences, voice_always, voice_steps,
                 voice_menu)
+
+
+def _answers_everything(path: Path, where: str, rules: list[Rule]) -> None:
+    """A step must end with `when: other`, so no message goes unanswered."""
+    if rules[-1].when != "other":
+        raise FlowError(f"{path}: {where}: the last rule must be 'when: other', "
+                        "so that every message gets an answer")
 
 
 def _menu(path: Path, where: str, raw) -> dict[int, str]:

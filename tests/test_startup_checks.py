@@ -44,6 +44,8 @@ FLOW_MISTAKES = {
     "unknown key": (lambda d: d["steps"]["menu"][0].update(python="os.system"),
                     r"step 'menu' rule 1: unknown key"),
     "menu number to nothing": (lambda d: d["menu"].update({15: "pizza"}), r"menu: 15"),
+    "a step that can leave a message unanswered": (
+        lambda d: d["steps"]["results"].pop(), r"step 'results': the last rule must be"),
 }
 
 
