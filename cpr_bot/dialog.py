@@ -116,10 +116,7 @@ class Dialog:
         if target == "repeat":
             return self._repeat(turn, message, now)
         if target == "human":
-            if turn.channel == "voice":
-                return self._connect_person(turn, message, now)
-            turn.replies.append(writer.say("human"))
-            return None
+            return self._offer_handoff(turn, message, now)
         turn.state.pop("wants", None)
         return self._search(turn, [target], None, False, now)
 
