@@ -36,7 +36,8 @@ ENGINE_SENTENCES = {
     "handoff_declined", "handoff_already", "handoff_accepted", "handoff_none", "handoff_none_211",
     "handoff_ended",
     "relay_from_mentor", "mentor_offer", "mentor_connected", "mentor_relay", "mentor_ended",
-    "mentor_taken", "mentor_passed", "mentor_help", "coordinator_unanswered", "followup",
+    "mentor_taken", "mentor_passed", "mentor_help", "mentor_which_chat",
+    "coordinator_unanswered", "followup",
     "followup_thanks",
 }
 # Spoken sentences the voice line needs, under `voice:` in each messages file.

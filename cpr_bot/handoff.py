@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 RECORD_TTL = 90 * 24 * 3600
 FOLLOW_UP_AFTER = dt.timedelta(hours=48)
 OPEN = ("requested", "offered", "accepted")
+END_COMMANDS = ("END", "FIN", "TERMINAR")
 
 
 @dataclass
@@ -78,6 +79,10 @@ class HandoffDesk:
     def _session_key(phone: str) -> str:
         return f"{PREFIX}:session:{phone}"
 
+    @staticmethod
+    def _chats_key(mentor_phone: str) -> str:
+        return f"{PREFIX}:mentor:chats:{mentor_phone}"
+
     INDEX = f"{PREFIX}:handoffs"
 
     # Records
@@ -106,10 +111,19 @@ class HandoffDesk:
         return handoff if handoff and handoff.status in OPEN else None
 
     def session_of(self, phone: str) -> Handoff | None:
-        """The accepted handoff a person or mentor is chatting in, if any."""
+        """The accepted handoff a person is chatting in, if any."""
         handoff_id = self.redis.get(self._session_key(phone))
         handoff = self.get(handoff_id.decode()) if handoff_id else None
         return handoff if handoff and handoff.status == "accepted" else None
+
+    def chats_of(self, mentor_phone: str) -> list[Handoff]:
+        """The chats a mentor has open, oldest first."""
+        ids = self.redis.smembers(self._chats_key(mentor_phone))
+        chats = [h for h in (self.get(i.decode()) for i in ids) if h and h.status == "accepted"]
+        return sorted(chats, key=lambda h: h.created)
+
+    def open_chats(self, mentor_phone: str) -> int:
+        return len(self.chats_of(mentor_phone))
 
     def recent(self, limit: int = 50) -> list[Handoff]:
         ids = self.redis.zrevrange(self.INDEX, 0, limit - 1)
@@ -151,7 +165,7 @@ class HandoffDesk:
             return "closed"
         tried = handoff.tried_list
         candidates = self.roster.candidates(handoff.lang, handoff.need, handoff.zip,
-                                            handoff.area, now, tried)
+                                            handoff.area, now, tried, self.open_chats)
         if not candidates:
             return self._give_up(handoff, send)
         mentor = candidates[0]
@@ -213,11 +227,26 @@ class HandoffDesk:
             enqueue_job(self.queue, "cpr_bot.tasks.offer_handoff", handoff.id,
                         key=f"{handoff.id}-offer-after-pass-{len(handoff.tried_list)}")
             return [self.flow.sentence(lang, "mentor_passed", code=handoff.code)]
-        session = self.session_of(phone)
-        if session is None:
+        chats = self.chats_of(phone)
+        if not chats:
             return [self.flow.sentence(lang, "mentor_help")]
-        if command in ("END", "FIN", "TERMINAR") and len(words) == 1:
+        ending = command in END_COMMANDS
+        by_code = {h.code: h for h in chats}
+        # With several chats open, a text starts with the chat's code ("4821 see you at 10")
+        # and END names one ("END 4821").
+        code = words[1] if ending and len(words) == 2 else (words[0] if words else "")
+        session = by_code.get(code)
+        if session is not None and not ending:
+            text = text.split(None, 1)[1] if len(words) > 1 else ""
+        if session is None:
+            if len(chats) > 1:
+                codes = ", ".join(by_code)
+                return [self.flow.sentence(lang, "mentor_which_chat", codes=codes)]
+            session = chats[0]
+        if ending and len(words) <= 2:
             return self.end(session, by_mentor=True)
+        if not text.strip():
+            return []
         body = self.flow.sentence(session.lang, "relay_from_mentor",
                                   mentor=mentor.first_name if mentor else "Mentor", text=text)
         enqueue_text(self.queue, session.person, body, f"relay-{message_id}")
@@ -228,7 +257,7 @@ class HandoffDesk:
         with self.redis.pipeline() as pipe:
             self._save(handoff, pipe)
             pipe.set(self._session_key(handoff.person), handoff.id, ex=RECORD_TTL)
-            pipe.set(self._session_key(mentor.phone), handoff.id, ex=RECORD_TTL)
+            pipe.sadd(self._chats_key(mentor.phone), handoff.id)
             pipe.execute()
         told = self.flow.sentence(handoff.lang, "handoff_accepted", mentor=mentor.first_name)
         enqueue_text(self.queue, handoff.person, told, f"{handoff.id}-accepted")
@@ -252,8 +281,8 @@ class HandoffDesk:
         handoff.status = "ended"
         with self.redis.pipeline() as pipe:
             self._save(handoff, pipe)
-            pipe.delete(self._session_key(handoff.person), self._session_key(handoff.mentor),
-                        self._open_key(handoff.person))
+            pipe.delete(self._session_key(handoff.person), self._open_key(handoff.person))
+            pipe.srem(self._chats_key(handoff.mentor), handoff.id)
             pipe.execute()
         mentor = self.roster.get(handoff.mentor)
         mentor_lang = mentor.languages[0] if mentor else "en"

@@ -124,13 +124,15 @@ class Roster:
         return bool(self.redis.sismember(ROSTER, phone))
 
     def candidates(self, lang: str, need: str, zip_code: str, area: str, now: dt.datetime,
-                   tried: list[str]) -> list[Mentor]:
-        """On-duty mentors who speak the person's language, best match first."""
+                   tried: list[str], open_chats=lambda phone: 0) -> list[Mentor]:
+        """On-duty mentors who speak the person's language, best match first: their area,
+        then their specialty, then whoever has the fewest chats open."""
 
-        def rank(mentor: Mentor) -> tuple[int, int, str]:
+        def rank(mentor: Mentor) -> tuple[int, int, int, str]:
             places = {a.lower() for a in mentor.areas}
             near = not places or zip_code in places or area.lower() in places
-            return (0 if near else 1, 0 if need in mentor.specialties else 1, mentor.name)
+            return (0 if near else 1, 0 if need in mentor.specialties else 1,
+                    open_chats(mentor.phone), mentor.name)
 
         fit = [m for m in self.all() if m.phone not in tried and lang in m.languages
                and m.on_duty(now)]

@@ -53,7 +53,8 @@ def test_every_sentence_with_the_longest_values(world, lang):
               "website": longest(r.website for r in catalog.resources.values()),
               "hours_note": longest(r.hours_note for r in catalog.resources.values()),
               "mentor": "Bartholomew", "code": "4821", "area": "Pleasant Grove",
-              "coordinator": "205-555-0100", "language": "ES", "name": longest(
+              "coordinator": "205-555-0100", "language": "ES", "codes": "4821, 5531",
+              "name": longest(
                   r.name for r in catalog.resources.values()),
               # A relayed text is the person's own words; ours is only the prefix.
               "text": "x" * 100}

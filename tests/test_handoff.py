@@ -248,3 +248,29 @@ def test_without_a_coordinator_the_person_gets_211(world, twilio, redis_client):
     desk.offer_next(handoff.id, MONDAY, lambda to, body, key: texts_sent.append((to, body)))
     assert texts_sent == [(PERSON, desk.flow.sentence("es", "handoff_none_211"))]
     assert desk.get(handoff.id).status == "unanswered"
+
+
+def test_a_mentor_with_two_chats_names_the_one_she_means(world, twilio, redis_client):
+    app, queue, work = world
+    Roster(redis_client).set_active(BEN, False)
+    first, second = texts(app, PERSON), texts(app, "+12055550151")
+    ana = texts(app, ANA)
+    codes = []
+    for person in (first, second):
+        person.send("mentor")
+        person.send("yes")
+        work()
+        codes.append(code_in(twilio.to(ANA)[-1]))
+        ana.send(f"ACCEPT {codes[-1]}")
+    assert codes[0] != codes[1]
+    assert "Empiece su mensaje con el c" in ana.reply("hola, como estas?")
+    assert ana.send(f"{codes[1]} hola, te veo a las 10") == []
+    work()
+    assert twilio.to("+12055550151")[-1] == "Ana: hola, te veo a las 10"
+    assert all("te veo" not in body for body in twilio.to(PERSON))
+    ana.send(f"END {codes[0]}")
+    work()
+    assert "chat with the mentor has ended" in twilio.to(PERSON)[-1]
+    assert ana.send("solo queda uno") == []  # one chat left: no code needed
+    work()
+    assert twilio.to("+12055550151")[-1] == "Ana: solo queda uno"
