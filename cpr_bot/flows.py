@@ -198,15 +198,8 @@ def load_flow(directory: Path) -> Flow:
     keys = set(sentences["en"])
     if data.get("start") not in names:
         raise FlowError(f"{path}: 'start: {data.get('start')}' names no step")
-    steps: dict[str, list[Rule]] = {}
-    for name, rules in raw_steps.items():
-        if not isinstance(rules, list) or not rules:
-            raise FlowError(f"{path}: step {name!r}: must be a list of rules")
-        steps[name] = [_rule(path, f"step {name!r} rule {i + 1}", r, names, keys)
-                       for i, r in enumerate(rules)]
-        _answers_everything(path, f"step {name!r}", steps[name])
-    always = [_rule(path, f"always rule {i + 1}", r, names, keys)
-              for i, r in enumerate(data.get("always") or [])]
+    steps = _steps(path, "step", raw_steps, names, keys)
+    always = _rules(path, "always", data.get("always") or [], names, keys)
     menu = _menu(path, "menu", data.get("menu"))
     for step in ("ask_place", "results", "menu"):
         if step not in names:
@@ -215,26 +208,33 @@ def load_flow(directory: Path) -> Flow:
     unknown = set(voice) - {"always", "steps", "menu"}
     if unknown:
         raise FlowError(f"{path}: voice: unknown key(s) {sorted(unknown)}")
-    voice_steps: dict[str, list[Rule]] = {}
     spoken = keys | set(sentences["en"]["voice"])
-    for name, rules in (voice.get("steps") or {}).items():
+    for name in voice.get("steps") or {}:
         if name not in names:
             raise FlowError(f"{path}: voice: step {name!r} is not a step of the flow")
-        voice_steps[name] = [_rule(path, f"voice step {name!r} rule {i + 1}", r, names, spoken)
-                             for i, r in enumerate(rules)]
-        _answers_everything(path, f"voice step {name!r}", voice_steps[name])
-    voice_always = [_rule(path, f"voice always rule {i + 1}", r, names, spoken)
-                    for i, r in enumerate(voice.get("always") or [])]
+    voice_steps = _steps(path, "voice step", voice.get("steps") or {}, names, spoken)
+    voice_always = _rules(path, "voice always", voice.get("always") or [], names, spoken)
     voice_menu = _menu(path, "voice: menu", voice.get("menu"))
     return Flow(data["start"], always, steps, menu, sentences, voice_always, voice_steps,
                 voice_menu)
 
 
-def _answers_everything(path: Path, where: str, rules: list[Rule]) -> None:
-    """A step must end with `when: other`, so no message goes unanswered."""
-    if rules[-1].when != "other":
-        raise FlowError(f"{path}: {where}: the last rule must be 'when: other', "
-                        "so that every message gets an answer")
+def _rules(path: Path, where: str, raw: list, steps: set[str], sentences: set[str]):
+    return [_rule(path, f"{where} rule {i + 1}", r, steps, sentences) for i, r in enumerate(raw)]
+
+
+def _steps(path: Path, kind: str, raw: dict, names: set[str], sentences: set[str]):
+    """Each step's rules, checked; a step must end with `when: other` so nothing goes
+    unanswered."""
+    steps: dict[str, list[Rule]] = {}
+    for name, rules in raw.items():
+        if not isinstance(rules, list) or not rules:
+            raise FlowError(f"{path}: {kind} {name!r}: must be a list of rules")
+        steps[name] = _rules(path, f"{kind} {name!r}", rules, names, sentences)
+        if steps[name][-1].when != "other":
+            raise FlowError(f"{path}: {kind} {name!r}: the last rule must be 'when: other', "
+                            "so that every message gets an answer")
+    return steps
 
 
 def _menu(path: Path, where: str, raw) -> dict[int, str]:
