@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None, redis_client=None) -> Flask:
     """Build the web app from settings (default: the environment); bad data stops it here."""
-    from . import health, sms, voice
+    from . import delivery, health, sms, voice
     from .services import build_services
 
     settings = settings or Settings.from_env()
@@ -30,4 +30,5 @@ def create_app(settings: Settings | None = None, redis_client=None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
+    app.register_blueprint(delivery.bp)
     return app

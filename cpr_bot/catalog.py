@@ -26,7 +26,8 @@ ATTRIBUTES = (
 )
 RESOURCE_KEYS = {
     "id", "name", "categories", "summary", "summary_es", "phone", "phone_note", "address",
-    "city", "zip", "hours", "hours_note", "website", "eligibility", "attributes", "languages",
+    "city", "zip", "hours", "hours_note", "website", "eligibility", "eligibility_es",
+    "attributes", "languages",
     "guides", "serves", "source", "source_date", "last_verified", "confidence", "confirm_first",
     "notes",
 }
@@ -83,6 +84,7 @@ class Resource:
     hours_note: str = ""
     website: str = ""
     eligibility: str = ""
+    eligibility_es: str = ""
     attributes: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     guides: list[str] = field(default_factory=list)
@@ -281,6 +283,7 @@ def _load_resource(index, entry, seen, guides, gazetteer, problems) -> Resource 
         source=_as_list(entry.get("source")),
         last_verified=verified,
         summary_es=str(entry.get("summary_es") or ""),
+        eligibility_es=str(entry.get("eligibility_es") or ""),
         phone=phone,
         zip=zip_code,
         hours=hours,

@@ -176,7 +176,7 @@ class HandoffDesk:
                                   code=handoff.code)
         # Sent before saved: if Twilio fails and RQ retries, the same mentor is asked again
         # (and the sender's once-per-key claim stops a double text if the save was lost).
-        send(mentor.phone, body, f"{handoff.id}-offer-{len(tried)}")
+        send(mentor.phone, body, f"{handoff.id}-offer-{len(tried)}", self.answer_seconds)
         handoff.status, handoff.mentor = "offered", mentor.phone
         handoff.tried = ",".join([*tried, mentor.phone])
         self._save(handoff)

@@ -64,6 +64,10 @@ class Writer:
             return self.flow.sentences[self.lang]["voice"][key]
         return self.flow.sentences[self.lang][key]
 
+    def _local(self, english: str, spanish: str) -> str:
+        """Catalog text in the person's language when the catalog has it."""
+        return spanish if self.lang == "es" and spanish else english
+
     def need_name(self, category: str) -> str:
         return self.flow.sentences[self.lang]["needs"][category]
 
@@ -144,12 +148,12 @@ class Writer:
             optional.append(" ".join(labels[a] for a in resource.attributes))
         if resource.hours_note:
             optional.append(self.say("details_hours_note", hours_note=resource.hours_note))
-        summary = resource.summary_es if self.lang == "es" and resource.summary_es else (
-            resource.summary)
+        summary = self._local(resource.summary, resource.summary_es)
         if summary:
             optional.append(summary)
-        if resource.eligibility:
-            optional.append(resource.eligibility)
+        eligibility = self._local(resource.eligibility, resource.eligibility_es)
+        if eligibility:
+            optional.append(eligibility)
         if resource.confirm_first:
             optional.append(self.say("details_confirm"))
         if not resource.phone and resource.website:

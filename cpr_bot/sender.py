@@ -18,6 +18,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from .config import Settings
+from .delivery import record_sent
 from .store import PREFIX, Store, mask
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class Sender:
     def __init__(self, settings: Settings, store: Store, from_number: str | None = None):
         self.store = store
         self.from_number = from_number or settings.twilio_from_number
+        self.status_callback = (f"{settings.public_base_url}/sms/status"
+                                if settings.public_base_url else None)
         self.client: Client | None = None
         if settings.twilio_account_sid and settings.twilio_auth_token:
             self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token,
@@ -63,8 +66,12 @@ class Sender:
         """Allow key to be sent again (a coordinator chose to resend after an unclear try)."""
         self.store.redis.delete(self._sent_key(key))
 
-    def send(self, to: str, body: str, key: str) -> SendResult:
-        """Send body to a number once per key; raise RetryableSendError when worth retrying."""
+    def send(self, to: str, body: str, key: str, valid_for: int | None = None) -> SendResult:
+        """Send body to a number once per key; raise RetryableSendError when worth retrying.
+
+        valid_for (seconds) lets Twilio drop a text it could not deliver in time, such as an
+        offer to a mentor that another mentor will get anyway.
+        """
         if self.store.is_opted_out(to):
             log.info("not texting %s: opted out", mask(to))
             return SendResult("opted_out")
@@ -79,8 +86,14 @@ class Sender:
             self.store.redis.rpush(OUTBOX, json.dumps(record))
             self.store.redis.set(claim, "outbox", ex=SENT_TTL)
             return SendResult("outbox")
+        options = {}
+        if self.status_callback:
+            options["status_callback"] = self.status_callback
+        if valid_for:
+            options["validity_period"] = max(1, min(valid_for, 36000))
         try:
-            message = self.client.messages.create(to=to, from_=self.from_number, body=body)
+            message = self.client.messages.create(to=to, from_=self.from_number, body=body,
+                                                  **options)
         except TwilioRestException as exc:
             return self._failed(to, claim, exc)
         except Exception:
@@ -88,6 +101,8 @@ class Sender:
             log.exception("texting %s: unclear whether it was sent", mask(to))
             raise
         self.store.redis.set(claim, message.sid or "sent", ex=SENT_TTL)
+        if message.sid:
+            record_sent(self.store.redis, message.sid, to, key)
         log.info("texted %s (%s)", mask(to), message.sid)
         return SendResult("sent", message.sid)
 

@@ -47,9 +47,9 @@ def context() -> WorkerContext:
     return WorkerContext(settings, flow, Sender(settings, store), desk, FollowUps(client))
 
 
-def _send(to: str, body: str, key: str) -> str:
+def _send(to: str, body: str, key: str, valid_for: int | None = None) -> str:
     try:
-        return context().sender.send(to, body, key).status
+        return context().sender.send(to, body, key, valid_for).status
     except UncertainSendError:
         # Retrying could text the person twice: fail now, where a coordinator can requeue.
         job = get_current_job()

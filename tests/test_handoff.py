@@ -20,8 +20,8 @@ from cpr_bot.config import ROOT
 from cpr_bot.jobs import enqueue_text, make_queue
 from cpr_bot.mentors import Roster, make_mentor
 
+from .conftest import BASE_URL, TOKEN, Phone, make_settings, sign
 from .conftest import MONDAY_MORNING as MONDAY
-from .conftest import TOKEN, Phone, make_settings
 from .twilio_mock import TwilioMock
 
 PERSON = "+12055550150"
@@ -42,7 +42,7 @@ def world(twilio, redis_url, redis_client, monkeypatch):
     env = {"REDIS_URL": redis_url, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
            "TWILIO_API_BASE_URL": twilio.url, "TWILIO_FROM_NUMBER": "+12055550199",
            "CPR_COORDINATOR_PHONE": COORDINATOR, "CPR_MENTOR_ANSWER_SECONDS": "1",
-           "CPR_ENV": "production"}
+           "CPR_ENV": "production", "PUBLIC_BASE_URL": BASE_URL}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     settings = make_settings(redis_url, twilio_account_sid=ACCOUNT, coordinator_phone=COORDINATOR,
@@ -274,3 +274,30 @@ def test_a_mentor_with_two_chats_names_the_one_she_means(world, twilio, redis_cl
     assert ana.send("solo queda uno") == []  # one chat left: no code needed
     work()
     assert twilio.to("+12055550151")[-1] == "Ana: solo queda uno"
+
+
+def test_delivery_reports_never_move_backwards_and_21610_opts_out(world, twilio, redis_client):
+    app, queue, work = world
+    person = texts(app, PERSON)
+    person.send("mentor")
+    person.send("yes")
+    work()
+    offer = twilio.messages[-1]
+    assert offer["status_callback"] == f"{BASE_URL}/sms/status"
+    assert offer["validity_period"] == "1"  # a mentor offer expires with its answer time
+    client = app.test_client()
+
+    def report(sid, status, error=""):
+        form = {"MessageSid": sid, "MessageStatus": status, "ErrorCode": error,
+                "AccountSid": ACCOUNT}
+        return client.post("/sms/status", data=form,
+                           headers={"X-Twilio-Signature": sign(f"{BASE_URL}/sms/status", form)})
+
+    assert report(offer["sid"], "delivered").status_code == 204
+    assert report(offer["sid"], "sent").status_code == 204
+    assert redis_client.hget(f"cpr:sms:{offer['sid']}", "status") == b"delivered"
+    assert client.post("/sms/status", data={"MessageSid": offer["sid"]}).status_code == 403
+    enqueue_text(queue, "+12055550160", "hello", "report-test")
+    work()
+    report(twilio.messages[-1]["sid"], "undelivered", "21610")
+    assert redis_client.exists("cpr:optout:+12055550160")

@@ -61,7 +61,9 @@ class TwilioMock:
             sid = "SM" + uuid.uuid4().hex
             message = {"sid": sid, "to": form.get("To"), "from": form.get("From"),
                        "body": form.get("Body"), "status": "queued", "num_segments": "1",
-                       "account_sid": path.split("/")[3], "api_version": "2010-04-01"}
+                       "account_sid": path.split("/")[3], "api_version": "2010-04-01",
+                       "status_callback": form.get("StatusCallback"),
+                       "validity_period": form.get("ValidityPeriod")}
             self.messages.append(message)
             return 201, message, delay
 
