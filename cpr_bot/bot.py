@@ -54,9 +54,11 @@ class Bot:
         """Answer one message. Redis errors propagate; use fallback() for the reply then."""
         message = self.understander.understand(text)
         twilio_type = (opt_out_type or "").upper()
-        if self.desk.roster.is_mentor(phone) and twilio_type != "STOP":
-            return self._once(message_id, message.lang, lambda: self.desk.from_mentor(
-                phone, text.split(), text, message_id or uuid.uuid4().hex))
+        if self.desk.roster.is_mentor(phone):
+            if message.intent != "stop" and twilio_type != "STOP":
+                return self._once(message_id, message.lang, lambda: self.desk.from_mentor(
+                    phone, text.split(), text, message_id or uuid.uuid4().hex))
+            self.desk.roster.set_active(phone, False)  # a mentor who opts out gets no offers
         session = self.desk.session_of(phone)
         if session is not None:
             words = normalize(text).split()
@@ -72,10 +74,12 @@ class Bot:
                 # A crisis is relayed to the mentor and answered with the crisis lines too.
         if self.follow_ups.pending(phone) and text.strip() in ("1", "2", "3"):
             lang = self.store.conversation(phone).get("lang", "en")
-            return self._once(message_id, lang, lambda: (
-                self.follow_ups.record(phone, text.strip()),
-                [self.flow.sentence(lang, "followup_thanks")])[1])
+            return self._once(message_id, lang, lambda: self._answer_follow_up(phone, text, lang))
         return self._converse(phone, message, message_id, twilio_type, now or self.now())
+
+    def _answer_follow_up(self, phone: str, text: str, lang: str) -> list[str]:
+        self.follow_ups.record(phone, text.strip())
+        return [self.flow.sentence(lang, "followup_thanks")]
 
     def _once(self, message_id: str | None, lang: str, act) -> Processed:
         """Do act once per message id; a repeat delivery gets the same reply."""

@@ -18,7 +18,7 @@ from rq import Queue
 from .flows import Flow
 from .jobs import enqueue_job, enqueue_text, job_id
 from .mentors import Roster
-from .store import PREFIX, mask
+from .store import PREFIX, Store, mask
 
 log = logging.getLogger(__name__)
 RECORD_TTL = 90 * 24 * 3600
@@ -164,8 +164,9 @@ class HandoffDesk:
         if handoff is None or handoff.status not in ("requested", "offered"):
             return "closed"
         tried = handoff.tried_list
-        candidates = self.roster.candidates(handoff.lang, handoff.need, handoff.zip,
-                                            handoff.area, now, tried, self.open_chats)
+        candidates = [m for m in self.roster.candidates(handoff.lang, handoff.need, handoff.zip,
+                                                        handoff.area, now, tried, self.open_chats)
+                      if not self.redis.exists(Store.optout_key(m.phone))]
         if not candidates:
             return self._give_up(handoff, send)
         mentor = candidates[0]

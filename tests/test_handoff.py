@@ -301,3 +301,15 @@ def test_delivery_reports_never_move_backwards_and_21610_opts_out(world, twilio,
     work()
     report(twilio.messages[-1]["sid"], "undelivered", "21610")
     assert redis_client.exists("cpr:optout:+12055550160")
+
+
+def test_a_mentor_who_texts_stop_is_opted_out_and_gets_no_offers(world, twilio, redis_client):
+    app, queue, work = world
+    assert "unsubscribed" in texts(app, ANA).reply("STOP")
+    assert redis_client.exists(f"cpr:optout:{ANA}")
+    assert not Roster(redis_client).get(ANA).active
+    person = texts(app, PERSON)
+    person.send("mentor")
+    person.send("yes")
+    work()
+    assert twilio.to(ANA) == [] and len(twilio.to(BEN)) == 1
