@@ -22,6 +22,7 @@ bp = Blueprint("voice", __name__)
 MIN_CONFIDENCE = 0.4
 # No input or unclear speech: twice "sorry" and the question again, then keypad only, then bye.
 REPROMPTS = 2
+NEW_CALL = {"step": "new", "lang": "en"}
 
 
 def _xml(response: VoiceResponse) -> Response:
@@ -84,8 +85,8 @@ def incoming_call() -> Response:
         english = [flow.sentence("en", "greeting", "voice", program=name),
                    flow.sentence("en", "crisis_key", "voice")]
         spanish = [flow.sentence("es", "spanish_offer", "voice")]
-        services.store.redis.set(services.store.conversation_key(f"call:{call}"),
-                                 '{"step": "new", "lang": "en"}', ex=3600)
+        services.store.process(f"call:{call}", None,
+                               lambda state, _: (NEW_CALL, [], [], "en"))
         response = VoiceResponse()
         gather = Gather(input="dtmf speech", action=url_for("voice.gather"), method="POST",
                         language="en-US", hints=services.speech_hints["en"], timeout=3,
@@ -137,13 +138,12 @@ def gather() -> Response:
     try:
         def handle(state: dict, _opted_out: bool):
             nonlocal lang
-            state = state or {"step": "new", "lang": "en"}
+            state = state or dict(NEW_CALL)
             lang = state.get("lang", "en")
             message = _heard(services, state.get("step", "new"))
             if message is None and state.get("step") == "new":
                 # Silence at the greeting: go on in English.
-                message = Understanding("unknown", "en", text="")
-                message.choice = 1
+                message = Understanding("unknown", "en", choice=1)
             if message is None:
                 return _missed(services, state, outcome)
             state["misses"] = 0
