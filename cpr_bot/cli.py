@@ -266,6 +266,7 @@ def cmd_handoffs(args) -> int:
     from .handoff import HandoffDesk
     from .jobs import make_queue
     from .mentors import Roster
+    from .sender import forget_sent
 
     client = _redis()
     settings = _settings(env="development")
@@ -289,7 +290,7 @@ def cmd_handoffs(args) -> int:
             job = queue.fetch_job(args.target)
             if job is not None and job.func_name.endswith("send_text"):
                 # A person chose to resend: allow the text even if a try may have gone out.
-                client.delete(f"cpr:sent:{job.args[2]}")
+                forget_sent(client, job.args[2])
             failed.requeue(args.target)
             print(f"requeued job {args.target}")
             return 0

@@ -60,11 +60,7 @@ class Sender:
                 self.client.api.base_url = settings.twilio_api_base_url
 
     def _sent_key(self, key: str) -> str:
-        return f"{PREFIX}:sent:{key}"
-
-    def forget(self, key: str) -> None:
-        """Allow key to be sent again (a coordinator chose to resend after an unclear try)."""
-        self.store.redis.delete(self._sent_key(key))
+        return sent_key(key)
 
     def send(self, to: str, body: str, key: str, valid_for: int | None = None) -> SendResult:
         """Send body to a number once per key; raise RetryableSendError when worth retrying.
@@ -124,6 +120,16 @@ class Sender:
         self.store.redis.set(claim, f"failed {exc.code}", ex=SENT_TTL)
         log.error("texting %s failed: Twilio %s %s", mask(to), exc.status, exc.code)
         return SendResult("failed")
+
+
+def sent_key(key: str) -> str:
+    """Where the once-per-key claim of a text lives."""
+    return f"{PREFIX}:sent:{key}"
+
+
+def forget_sent(client: redis.Redis, key: str) -> None:
+    """Allow a text to be sent again (a coordinator chose to resend after an unclear try)."""
+    client.delete(sent_key(key))
 
 
 def read_outbox(client: redis.Redis, start: int = 0) -> list[dict]:
