@@ -263,6 +263,7 @@ def cmd_handoffs(args) -> int:
     """List handoffs and failed jobs, or offer one again."""
     from rq.registry import FailedJobRegistry
 
+    from .flows import load_flow
     from .handoff import HandoffDesk
     from .jobs import make_queue
     from .mentors import Roster
@@ -271,8 +272,6 @@ def cmd_handoffs(args) -> int:
     client = _redis()
     settings = _settings(env="development")
     queue = make_queue(client)
-    from .flows import load_flow
-
     desk = HandoffDesk(client, load_flow(settings.conversations_dir), queue, Roster(client),
                        settings.coordinator_phone, settings.mentor_answer_seconds,
                        settings.program_name)
