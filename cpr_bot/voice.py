@@ -145,6 +145,7 @@ def gather() -> Response:
                 # Silence at the greeting: go on in English.
                 message = Understanding("unknown", "en", choice=1)
             if message is None:
+                outcome["state"] = state
                 return _missed(services, state, outcome)
             state["misses"] = 0
             state.pop("keypad_only", None)
@@ -152,7 +153,7 @@ def gather() -> Response:
                        "handoff_open": services.desk.open_for(caller) is not None}
             turn = services.dialog.advance(state, message, services.bot.now(), "voice", context)
             lang = turn.lang
-            outcome["turn"] = turn
+            outcome["turn"], outcome["state"] = turn, turn.state
             return turn.state, turn.replies, turn.effects, turn.lang
 
         result = services.store.process(f"call:{call}", None, handle)
@@ -166,7 +167,7 @@ def gather() -> Response:
         if outcome.get("hangup"):
             return _goodbye(texts, lang)
         response = VoiceResponse()
-        state = services.store.conversation(f"call:{call}")
+        state = outcome["state"]  # what the transaction just saved
         _gather(response, texts, lang, state.get("step", "menu"), bool(state.get("keypad_only")))
         return _xml(response)
     except redis.RedisError:
