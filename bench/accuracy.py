@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cpr_bot.config import Settings  # noqa: E402
-from cpr_bot.services import load_understander  # noqa: E402
+from cpr_bot.wiring import load_understander  # noqa: E402
 
 
 def evaluate(understander, path: Path) -> None:
@@ -47,7 +47,7 @@ def evaluate(understander, path: Path) -> None:
 
 
 def main() -> None:
-    understander, _ = load_understander(Settings.from_env({"CPR_ENV": "development"}))
+    understander = load_understander(Settings.from_env({"CPR_ENV": "development"}))
     files = [Path(a) for a in sys.argv[1:]] or sorted((ROOT / "bench" / "data").glob("*.jsonl"))
     for path in files:
         evaluate(understander, path)

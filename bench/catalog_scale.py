@@ -24,10 +24,11 @@ import zipcodes
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cpr_bot.catalog import ATTRIBUTES, RESOURCE_CATEGORIES, load_catalog  # noqa: E402
+from cpr_bot.catalog.model import ATTRIBUTES, RESOURCE_CATEGORIES  # noqa: E402
+from cpr_bot.catalog.places import Gazetteer  # noqa: E402
+from cpr_bot.catalog.resources import load_catalog  # noqa: E402
 from cpr_bot.config import Settings  # noqa: E402
-from cpr_bot.places import Gazetteer  # noqa: E402
-from cpr_bot.services import load_understander  # noqa: E402
+from cpr_bot.wiring import load_understander  # noqa: E402
 
 HOURS = [["Mon-Fri 09:00-17:00"], ["Mon-Sun 18:00-07:00"], ["24/7"],
          ["Tue,Thu 10:00-14:00", "Sat 09:00-12:00"], []]
@@ -62,7 +63,8 @@ def synthetic_catalog(count: int, rng: random.Random) -> dict:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     rng = random.Random(7)
-    understander, gazetteer = load_understander(Settings.from_env({"CPR_ENV": "development"}))
+    understander = load_understander(Settings.from_env({"CPR_ENV": "development"}))
+    gazetteer = understander.gazetteer
     messages = [json.loads(line)["text"] for line in
                 (ROOT / "bench" / "data" / "messages_dev.jsonl").read_text().splitlines()]
     places = ["35204", "35020", "35215", "35244", "35064", "35211", "35226", "Ensley"]

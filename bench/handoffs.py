@@ -21,11 +21,11 @@ sys.path.insert(0, str(ROOT))
 import redis  # noqa: E402
 
 from cpr_bot.config import Settings  # noqa: E402
-from cpr_bot.flows import load_flow  # noqa: E402
-from cpr_bot.handoff import HandoffDesk  # noqa: E402
-from cpr_bot.jobs import make_queue  # noqa: E402
-from cpr_bot.mentors import Roster, make_mentor  # noqa: E402
-from cpr_bot.redis_server import EmbeddedRedis  # noqa: E402
+from cpr_bot.conversation.flows import load_flow  # noqa: E402
+from cpr_bot.conversation.understanding import Understanding  # noqa: E402
+from cpr_bot.state.connection import EmbeddedRedis  # noqa: E402
+from cpr_bot.state.mentors import Roster, make_mentor  # noqa: E402
+from cpr_bot.wiring import build_desk  # noqa: E402
 from tests.twilio_mock import TwilioMock  # noqa: E402
 
 
@@ -56,15 +56,15 @@ def main() -> None:
     with TwilioMock() as twilio:
         env = {**os.environ, "REDIS_URL": url, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
                "TWILIO_AUTH_TOKEN": "bench", "TWILIO_API_BASE_URL": twilio.url,
-               "TWILIO_FROM_NUMBER": "+12055550199", "CPR_MENTOR_ANSWER_SECONDS": "3600"}
+               "TWILIO_FROM_NUMBER": "+12055550199", "CPR_MENTOR_ANSWER_SECONDS": "3600",
+               "CPR_SPOOL_DIR": tempfile.mkdtemp()}
         settings = Settings.from_env(env)
         roster = Roster(client)
         mentors = [make_mentor(f"Bench Mentor {i}", f"205-555-01{i:02d}", "en,es", "", "",
                                "24/7") for i in range(20)]
         for mentor in mentors:
             roster.save(mentor)
-        desk = HandoffDesk(client, load_flow(settings.conversations_dir), make_queue(client),
-                           roster, None, 3600, settings.program_name)
+        desk = build_desk(client, load_flow(settings.conversations_dir), settings)
         started = time.perf_counter()
         handoffs = [desk.request(f"+1205556{n:04d}", f"SMbench{n:06d}", "en", "jobs", "35203",
                                  "Birmingham") for n in range(total)]
@@ -72,9 +72,9 @@ def main() -> None:
         run_workers(worker_count, env)
         offered = time.perf_counter()
         for handoff in handoffs:
-            fresh = desk.get(handoff.id)
-            desk.from_mentor(fresh.mentor, ["ACCEPT", fresh.code], f"ACCEPT {fresh.code}",
-                             f"SMaccept{fresh.code}{fresh.id}")
+            fresh = desk.records.get(handoff.id)
+            accept = Understanding("unknown", "en", command="accept", text=f"ACCEPT {fresh.code}")
+            desk.from_mentor(fresh.mentor, accept, f"SMaccept{fresh.code}{fresh.id}")
         run_workers(worker_count, env)
         finished = time.perf_counter()
         offers = sum(1 for m in twilio.messages if m["body"].startswith("CPR: someone near"))

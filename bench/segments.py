@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cpr_bot.catalog import CATEGORIES, load_catalog  # noqa: E402
-from cpr_bot.dialog import Dialog  # noqa: E402
-from cpr_bot.flows import load_flow  # noqa: E402
-from cpr_bot.places import Gazetteer  # noqa: E402
-from cpr_bot.replies import Writer, pack  # noqa: E402
-from cpr_bot.segments import segment_count  # noqa: E402
+from cpr_bot.catalog.model import CATEGORIES  # noqa: E402
+from cpr_bot.catalog.places import Gazetteer  # noqa: E402
+from cpr_bot.catalog.resources import load_catalog  # noqa: E402
+from cpr_bot.conversation.dialog import Dialog  # noqa: E402
+from cpr_bot.conversation.flows import load_flow  # noqa: E402
+from cpr_bot.conversation.replies import Writer, pack  # noqa: E402
+from cpr_bot.text import segment_count  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 30, 10, 30, tzinfo=ZoneInfo("America/Chicago"))
 

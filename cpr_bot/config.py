@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from .errors import ConfigError
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -17,8 +19,12 @@ def configure_logging() -> None:
     )
 
 
-class ConfigError(Exception):
-    """A setting is missing or wrong; the message says which and how to fix it."""
+def _whole_number(env, name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,8 @@ class Settings:
     env: str = "production"
     redis_url: str | None = None
     redis_data_dir: Path = ROOT / "var" / "redis"
+    # Where a STOP waits while Redis is down; every web and worker process replays it.
+    spool_dir: Path = ROOT / "var" / "spool"
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_api_base_url: str | None = None
@@ -65,7 +73,7 @@ class Settings:
             "twilio_api_base_url": env.get("TWILIO_API_BASE_URL") or None,
             "twilio_from_number": env.get("TWILIO_FROM_NUMBER") or None,
             "public_base_url": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
-            "trusted_proxies": int(env.get("TRUSTED_PROXIES", "0") or 0),
+            "trusted_proxies": _whole_number(env, "TRUSTED_PROXIES", 0),
             "program_name": env.get("CPR_PROGRAM_NAME", cls.program_name),
             "opt_out_confirmation": env.get("CPR_OPT_OUT_CONFIRMATION", "app").strip().lower(),
             "timezone": env.get("CPR_TIMEZONE", cls.timezone),
@@ -73,18 +81,19 @@ class Settings:
             "on_call_hours": env.get("CPR_ON_CALL_HOURS") or None,
             "crisis_dial": env.get("CPR_CRISIS_DIAL", cls.crisis_dial),
             "coordinator_phone": env.get("CPR_COORDINATOR_PHONE") or None,
-            "mentor_answer_seconds": int(env.get("CPR_MENTOR_ANSWER_SECONDS", "900")),
+            "mentor_answer_seconds": _whole_number(env, "CPR_MENTOR_ANSWER_SECONDS", 900),
         }
         for name, path_field in (
             ("CPR_CATALOG", "catalog_path"),
             ("CPR_PLACES", "places_path"),
             ("CPR_CONVERSATIONS_DIR", "conversations_dir"),
             ("CPR_REDIS_DATA_DIR", "redis_data_dir"),
+            ("CPR_SPOOL_DIR", "spool_dir"),
         ):
             if env.get(name):
                 values[path_field] = Path(env[name])
-        if env.get("CPR_CONVERSATION_TTL"):
-            values["conversation_ttl"] = int(env["CPR_CONVERSATION_TTL"])
+        values["conversation_ttl"] = _whole_number(env, "CPR_CONVERSATION_TTL",
+                                                   cls.conversation_ttl)
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,7 @@ from twilio.request_validator import RequestValidator
 
 from cpr_bot import create_app
 from cpr_bot.config import Settings
-from cpr_bot.redis_server import EmbeddedRedis
+from cpr_bot.state.connection import EmbeddedRedis
 
 TOKEN = "test-auth-token"
 BASE_URL = "https://bot.example.org"
@@ -55,9 +56,17 @@ def make_settings(redis_url: str, **overrides) -> Settings:
         "redis_url": redis_url,
         "twilio_auth_token": TOKEN,
         "public_base_url": BASE_URL,
+        "spool_dir": Path(os.environ["CPR_SPOOL_DIR"]),
     }
     values.update(overrides)
     return Settings.from_env({}, **values)
+
+
+@pytest.fixture(autouse=True)
+def spool_dir(tmp_path, monkeypatch):
+    """Each test gets its own empty opt-out spool folder; workers it starts use it too."""
+    monkeypatch.setenv("CPR_SPOOL_DIR", str(tmp_path / "spool"))
+    return tmp_path / "spool"
 
 
 @pytest.fixture
@@ -67,9 +76,12 @@ def settings(redis_url, redis_client):
 
 @pytest.fixture
 def app(settings, redis_client):
-    app = create_app(settings, redis_client)
-    app.extensions["cpr"].bot.now = lambda: MONDAY_MORNING
-    return app
+    return create_app(settings, redis_client, now=lambda: MONDAY_MORNING)
+
+
+def opted_out(app, number: str) -> bool:
+    """Whether the app would refuse to text this number."""
+    return app.extensions["cpr"].opt_outs.is_opted_out(number)
 
 
 @pytest.fixture
@@ -122,3 +134,55 @@ class Phone:
 @pytest.fixture
 def phone(client):
     return Phone(client)
+
+
+ACCOUNT = "AC" + "1" * 32
+
+
+@pytest.fixture
+def twilio():
+    """A local stand-in for Twilio's REST API; the real twilio client talks to it."""
+    from .twilio_mock import TwilioMock
+
+    with TwilioMock() as mock:
+        yield mock
+
+
+def worker_env(redis_url: str, twilio_url: str, **extra) -> dict[str, str]:
+    """The environment a worker process (or the app) runs with against the stand-in."""
+    return {"REDIS_URL": redis_url, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
+            "TWILIO_API_BASE_URL": twilio_url, "TWILIO_FROM_NUMBER": "+12055550199",
+            "CPR_COORDINATOR_PHONE": "+12055550109", "CPR_MENTOR_ANSWER_SECONDS": "600",
+            "CPR_ENV": "production", "PUBLIC_BASE_URL": BASE_URL, **extra}
+
+
+@pytest.fixture
+def world(twilio, redis_url, redis_client, monkeypatch):
+    """The app, its queue, and a way to run a real RQ worker, all wired to the stand-in, with
+    two mentors on the roster: Ana (Spanish first, Bessemer, jobs) and Ben (downtown)."""
+    from rq import Worker
+    from rq.serializers import JSONSerializer
+
+    from cpr_bot.outbound.jobs import make_queue
+    from cpr_bot.state.mentors import Roster, make_mentor
+    from cpr_bot.worker import tasks
+
+    for key, value in worker_env(redis_url, twilio.url).items():
+        monkeypatch.setenv(key, value)
+    settings = make_settings(redis_url, twilio_account_sid=ACCOUNT,
+                             coordinator_phone="+12055550109", twilio_api_base_url=twilio.url,
+                             mentor_answer_seconds=600)
+    app = create_app(settings, redis_client, now=lambda: MONDAY_MORNING)
+    roster = Roster(redis_client)
+    roster.save(make_mentor("Ana Lopez", "+12055550101", "es,en", "Bessemer,35020", "jobs",
+                            "24/7"))
+    roster.save(make_mentor("Ben Carter", "+12055550102", "en,es", "35203", "", "24/7"))
+    queue = make_queue(redis_client)
+
+    def work():
+        """Run a real RQ worker until the queue is empty (scheduled jobs that are due too)."""
+        tasks.context.cache_clear()
+        Worker([queue], connection=redis_client, serializer=JSONSerializer).work(
+            burst=True, with_scheduler=True)
+
+    return app, queue, work

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from .conftest import Phone
+from .conftest import Phone, opted_out
 
 NO_REPLY = None
 LIST_LINE = r"\n1\) [^\n]+\n2\) [^\n]+\n3\) [^\n]+"
@@ -162,25 +162,33 @@ def test_conversation(phone: Phone, turns):
 
 @pytest.mark.parametrize("keyword", ["STOP", "stop", "Stop.", "STOPALL", "UNSUBSCRIBE",
                                      "cancel", "END", "quit!", "REVOKE", "OPTOUT"])
-def test_every_opt_out_keyword_opts_out(phone: Phone, redis_client, keyword):
+def test_every_opt_out_keyword_opts_out(app, phone: Phone, keyword):
     assert "unsubscribed" in phone.reply(keyword)
-    assert redis_client.exists(f"cpr:optout:{phone.number}")
+    assert opted_out(app, phone.number)
     assert phone.send("food 35204") == []
     assert "Welcome back" in phone.reply("UNSTOP")
-    assert not redis_client.exists(f"cpr:optout:{phone.number}")
+    assert not opted_out(app, phone.number)
 
 
-def test_twilio_managed_opt_out_is_recorded_without_a_second_confirmation(phone, redis_client):
+def test_twilio_managed_opt_out_is_recorded_without_a_second_confirmation(app, phone):
     assert phone.send("STOP", OptOutType="STOP") == []
-    assert redis_client.exists(f"cpr:optout:{phone.number}")
+    assert opted_out(app, phone.number)
     assert phone.send("START", OptOutType="START") == []
-    assert not redis_client.exists(f"cpr:optout:{phone.number}")
+    assert not opted_out(app, phone.number)
 
 
-def test_conversation_state_has_a_ttl_after_every_turn(phone, redis_client):
+def test_a_second_stop_gets_no_second_confirmation(phone):
+    assert "unsubscribed" in phone.reply("STOP")
+    assert phone.send("STOP") == []
+
+
+def test_a_conversation_is_forgotten_after_a_week_of_silence(app, phone, redis_client):
+    from cpr_bot.state import keys
+
     for body in ("food", "35204", "1"):
         phone.send(body)
-        assert 0 < redis_client.ttl(f"cpr:conv:{phone.number}") <= 7 * 24 * 3600
+        # The state's time to live restarts at every turn.
+        assert 0 < redis_client.ttl(keys.conversation(phone.number)) <= 7 * 24 * 3600
 
 
 def test_two_people_have_separate_conversations(client):

@@ -7,13 +7,14 @@ import itertools
 
 import pytest
 
-from cpr_bot.catalog import CATEGORIES, load_catalog
+from cpr_bot.catalog.model import CATEGORIES
+from cpr_bot.catalog.places import Gazetteer, Place
+from cpr_bot.catalog.resources import load_catalog
 from cpr_bot.config import ROOT
-from cpr_bot.dialog import Dialog
-from cpr_bot.flows import load_flow
-from cpr_bot.places import Gazetteer, Place
-from cpr_bot.replies import Writer, pack
-from cpr_bot.segments import is_gsm7, segment_count
+from cpr_bot.conversation.dialog import Dialog
+from cpr_bot.conversation.flows import load_flow
+from cpr_bot.conversation.replies import Writer, pack
+from cpr_bot.text import is_gsm7, segment_count
 
 from .conftest import MONDAY_MORNING
 

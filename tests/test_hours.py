@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from cpr_bot.hours import HoursError, WeeklyHours
+from cpr_bot.catalog.hours import WeeklyHours
+from cpr_bot.errors import HoursError
 
 from .conftest import CHICAGO
 

@@ -8,8 +8,10 @@ import uuid
 
 import yaml
 
+from cpr_bot.catalog.hsds_export import export_hsds
+from cpr_bot.catalog.hsds_import import import_hsds
+from cpr_bot.catalog.hsds_tables import TABLES
 from cpr_bot.config import ROOT
-from cpr_bot.hsds import TABLES, export_hsds, import_hsds
 
 REFERENCE_TABLES = {
     "organization_id": "organization", "service_id": "service", "location_id": "location",

@@ -8,17 +8,18 @@ import random
 
 import pytest
 
-from cpr_bot.catalog import ATTRIBUTES, CATEGORIES, Resource, load_catalog
-from cpr_bot.config import ROOT
-from cpr_bot.hours import WeeklyHours
-from cpr_bot.places import Gazetteer
-from cpr_bot.ranking import (
+from cpr_bot.catalog.hours import WeeklyHours
+from cpr_bot.catalog.model import ATTRIBUTES, CATEGORIES, Resource
+from cpr_bot.catalog.places import Gazetteer
+from cpr_bot.catalog.ranking import (
     OPPOSITE,
     WANTED_BONUS,
     CategoryIndex,
     static_penalty,
     status_penalty,
 )
+from cpr_bot.catalog.resources import load_catalog
+from cpr_bot.config import ROOT
 
 from .conftest import CHICAGO, MONDAY_MORNING
 
@@ -41,7 +42,7 @@ def brute_force(resources, near, now, limit, skip, wants):
         elif r.location is None:
             miles = 8.0
         else:
-            from cpr_bot.places import miles_between
+            from cpr_bot.catalog.places import miles_between
 
             miles = miles_between(near.lat, near.lon, r.location.lat, r.location.lon)
         score = miles + static_penalty(r) + status_penalty(r, now)

@@ -10,23 +10,25 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from cpr_bot.config import ROOT
-from cpr_bot.redis_server import EmbeddedRedis
+from cpr_bot.state.connection import EmbeddedRedis
+from cpr_bot.state.optouts import OptOuts
 
 
-def test_embedded_redis_is_a_real_server_that_keeps_data_across_restarts(tmp_path):
+def test_embedded_redis_is_a_real_server_that_keeps_opt_outs_across_restarts(tmp_path):
     server = EmbeddedRedis(tmp_path / "redis").start()
     client = redis.Redis.from_url(server.url)
-    client.set("cpr:optout:+12055550100", "1")
+    OptOuts(client, tmp_path / "spool").record("+12055550100")
     assert client.info("server")["redis_version"]
     server.stop()
     again = EmbeddedRedis(tmp_path / "redis").start()
-    assert redis.Redis.from_url(again.url).get("cpr:optout:+12055550100") == b"1"
+    assert OptOuts(redis.Redis.from_url(again.url), tmp_path / "spool").is_opted_out(
+        "+12055550100")
     again.stop()
 
 
 def test_worker_command_runs_jobs_from_the_queue(redis_url, redis_client):
     queue = Queue("default", connection=redis_client, serializer=JSONSerializer)
-    job = queue.enqueue("cpr_bot.segments.segment_count", "hello")
+    job = queue.enqueue("cpr_bot.text.segment_count", "hello")
     done = subprocess.run([sys.executable, "-m", "cpr_bot.cli", "worker", "--burst"],
                           env={"REDIS_URL": redis_url, "CPR_ENV": "development",
                                "PATH": "/usr/bin:/bin"},

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from cpr_bot import create_app
-from cpr_bot.catalog import CatalogError
 from cpr_bot.config import ROOT
-from cpr_bot.flows import FlowError, load_flow
+from cpr_bot.conversation.flows import load_flow
+from cpr_bot.errors import CatalogError, FlowError
 
 from .conftest import make_settings
 
@@ -44,6 +44,9 @@ FLOW_MISTAKES = {
     "unknown key": (lambda d: d["steps"]["menu"][0].update(python="os.system"),
                     r"step 'menu' rule 1: unknown key"),
     "menu number to nothing": (lambda d: d["menu"].update({15: "pizza"}), r"menu: 15"),
+    "a menu number with no words for it": (
+        lambda d: d["voice"]["menu"].update({7: "dental"}),
+        r"messages.en.yaml: menu_labels: 'dental' needs a label"),
     "a step that can leave a message unanswered": (
         lambda d: d["steps"]["results"].pop(), r"step 'results': the last rule must be"),
 }
@@ -128,3 +131,9 @@ def test_every_catalog_entry_keeps_its_source_and_verification_date():
     assert len(data["resources"]) >= 15
     for entry in data["resources"]:
         assert entry["source"] and entry["last_verified"], entry["id"]
+
+
+def test_the_menu_text_follows_the_menu_numbers(conversations):
+    edit_flow(conversations, lambda d: d["menu"].update({15: "dental", 9: "legal"}))
+    menu = load_flow(conversations).sentence("en", "menu")
+    assert "9 Legal" in menu and "15 Dentist" in menu and "9 Dentist" not in menu

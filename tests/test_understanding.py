@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
+from cpr_bot.catalog.places import Gazetteer
 from cpr_bot.config import ROOT
-from cpr_bot.places import Gazetteer
-from cpr_bot.understanding import INTENTS, Understander, Vocabulary, VocabularyError
+from cpr_bot.conversation.understanding import Understander
+from cpr_bot.conversation.vocabulary import INTENTS, Vocabulary
+from cpr_bot.errors import VocabularyError
 
 
 @pytest.fixture(scope="module")
@@ -116,9 +119,10 @@ def test_a_broken_vocabulary_names_the_file(tmp_path):
         Vocabulary(path)
 
 
-def run_cli(*args, stdin=None):
+def run_cli(*args, stdin=None, env=None):
     return subprocess.run([sys.executable, "-m", "cpr_bot.cli", *args], input=stdin,
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+                          capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={**os.environ, **(env or {})})
 
 
 def test_match_cli_contract_one_message():
@@ -136,3 +140,39 @@ def test_match_cli_contract_reads_lines_in_order():
     assert len(results) == len(messages)
     assert [r["intent"] for r in results[:5]] == ["food", "stop", "human", "unknown", "jobs"]
     assert all(r["intent"] in INTENTS and r["lang"] in ("en", "es") for r in results)
+
+
+def test_every_process_reads_a_typo_the_same_way():
+    # Typos with two equally near words used to be read by set order, which Python shuffles
+    # per process: "cristiana" was Spanish in one worker and English in the next.
+    messages = ["alguna iglesia cristiana q ayude a ex presos", "fod", "shleter", "jbo",
+                "nesesito dentsta", "ayuda con la custodia de mis hijso"]
+    outputs = {run_cli("match", "--json", "-", stdin="\n".join(messages) + "\n",
+                       env={"PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "5")}
+    assert len(outputs) == 1
+
+
+def test_chat_words_and_opt_out_words_never_overlap(tmp_path):
+    text = (ROOT / "conversations" / "vocabulary.yaml").read_text()
+    path = tmp_path / "vocabulary.yaml"
+    path.write_text(text.replace("bye: [bye, adios]", "bye: [bye, adios, end]"))
+    with pytest.raises(VocabularyError, match=r"chat_words: \['end'\] are opt-out keywords"):
+        Vocabulary(path)
+
+
+@pytest.mark.parametrize(("keys", "intent", "choice", "place"), [
+    ("*", "crisis", None, None), ("1", "unknown", 1, None), ("35204", "unknown", None, "35204"),
+    ("99999", "nothing", None, None), ("#", "nothing", None, None),
+    ("99999999999", "unknown", 9, None),
+])
+def test_key_presses(understander, keys, intent, choice, place):
+    heard = understander.keypad(keys)
+    assert (heard.intent, heard.choice, heard.place.zip if heard.place else None) == (
+        intent, choice, place)
+
+
+def test_unsure_speech_counts_only_for_crisis(understander):
+    assert understander.speech("food", 0.9).intent == "food"
+    assert understander.speech("food", 0.1).intent == "nothing"
+    assert understander.speech("me quiero matar", 0.1).intent == "crisis"
+    assert understander.speech("", 0.9).intent == "nothing"

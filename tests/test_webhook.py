@@ -10,7 +10,7 @@ import pytest
 from cpr_bot import create_app
 from cpr_bot.config import ConfigError, Settings
 
-from .conftest import BASE_URL, MONDAY_MORNING, Phone, make_settings, parse_twiml, sign
+from .conftest import BASE_URL, MONDAY_MORNING, Phone, make_settings, opted_out, parse_twiml, sign
 
 
 def form(**extra):
@@ -96,13 +96,17 @@ def test_development_mode_skips_signatures_only_without_a_token(redis_url, redis
     assert app.test_client().post("/sms", data=form()).status_code == 403
 
 
-def test_same_message_delivered_twice_advances_once_and_replies_the_same(phone, redis_client):
+def conversation_of(app, number: str) -> dict:
+    return app.extensions["cpr"].runner.conversations.state(number)
+
+
+def test_same_message_delivered_twice_advances_once_and_replies_the_same(app, phone):
     first = phone.post("food", sid="SM" + "a" * 32)
     assert "what ZIP" in parse_twiml(first.data)[0]
-    state_after_first = redis_client.get(f"cpr:conv:{phone.number}")
+    state_after_first = conversation_of(app, phone.number)
     again = phone.post("food", sid="SM" + "a" * 32)
     assert again.data == first.data
-    assert redis_client.get(f"cpr:conv:{phone.number}") == state_after_first
+    assert conversation_of(app, phone.number) == state_after_first
 
 
 def test_concurrent_duplicate_deliveries_have_one_effect(app, redis_client):
@@ -119,23 +123,26 @@ def test_concurrent_duplicate_deliveries_have_one_effect(app, redis_client):
         thread.join()
     assert len(set(results)) == 1
     assert "unsubscribed" in parse_twiml(results[0])[0]
-    assert redis_client.exists(f"cpr:optout:{phone.number}")
+    assert opted_out(app, phone.number)
 
 
-def test_concurrent_different_messages_from_one_number_are_all_applied(app, redis_client):
-    store = app.extensions["cpr"].store
+def test_concurrent_different_messages_from_one_number_are_all_applied(app):
+    from cpr_bot.conversation.dialog import Turn
+
+    conversations = app.extensions["cpr"].runner.conversations
 
     def append(n):
-        def handle(state, opted_out):
-            return {**state, "seen": [*state.get("seen", []), n]}, [], [], "en"
-        store.process("+12055550100", f"SM{n:032d}", handle)
+        def step(state, _opted_out):
+            return Turn([], {**state, "seen": [*state.get("seen", []), n]})
+        conversations.transact("+12055550100", "+12055550100", f"SM{n:032d}", step,
+                               lambda pipe, turn: None)
 
     threads = [threading.Thread(target=append, args=(n,)) for n in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(store.conversation("+12055550100")["seen"]) == list(range(8))
+    assert sorted(conversations.state("+12055550100")["seen"]) == list(range(8))
 
 
 BAD_BODIES = {
@@ -151,9 +158,9 @@ BAD_BODIES = {
 
 
 @pytest.mark.parametrize("fields", BAD_BODIES.values(), ids=BAD_BODIES)
-def test_odd_messages_get_a_valid_reply_and_keep_state(phone, redis_client, fields):
+def test_odd_messages_get_a_valid_reply_and_keep_state(app, phone, fields):
     phone.send("food")  # the person is mid-conversation, asked for a place
-    before = redis_client.get(f"cpr:conv:{phone.number}")
+    before = conversation_of(app, phone.number)
     data = {"From": phone.number, "To": "+12055550199", "MessageSid": "SM" + "c" * 32, **fields}
     if "Body" not in fields:
         data.pop("Body", None)
@@ -162,7 +169,7 @@ def test_odd_messages_get_a_valid_reply_and_keep_state(phone, redis_client, fiel
     assert response.status_code == 200
     texts = parse_twiml(response.data)
     assert texts and all(len(t) <= 1600 for t in texts)
-    assert before is not None
+    assert before
     # The person's need was not lost: a place now still answers it.
     assert phone.reply("35204").startswith("Food near 35204")
 
@@ -186,36 +193,42 @@ def test_health_and_readiness(client):
     assert client.get("/readyz").status_code == 200
 
 
-def test_redis_down_still_gets_help_fast_and_no_500(redis_url, redis_client, tmp_path):
-    settings = make_settings(redis_url)
-    app = create_app(settings, redis_client)
-    from cpr_bot.redis_server import connect
+def dead_redis():
+    from cpr_bot.state.connection import connect
 
-    dead = connect("redis://127.0.0.1:1/0")  # nothing listens on port 1
-    services = app.extensions["cpr"]
-    services.redis = services.store.redis = dead
-    services.bot.spool = tmp_path / "opt-outs.jsonl"
-    services.bot.now = lambda: MONDAY_MORNING
-    client = app.test_client()
+    return connect("redis://127.0.0.1:1/0")  # nothing listens on port 1
+
+
+def test_redis_down_still_gets_help_fast_and_no_500(redis_url, redis_client):
+    settings = make_settings(redis_url)
+    client = create_app(settings, dead_redis(), now=lambda: MONDAY_MORNING).test_client()
     started = time.monotonic()
     reply = Phone(client).send("necesito comida")
     assert time.monotonic() - started < 2
     assert "211" in reply[0] and "988" in reply[0]
+    assert "988" in Phone(client).reply("i want to kill myself")  # the crisis lines, at once
     assert client.get("/readyz").status_code == 503
     assert client.get("/healthz").status_code == 200
-    # An opt-out during the outage is kept on disk, then applied when Redis is back.
-    assert Phone(client, "+12055550777").send("STOP") == []
-    assert "+12055550777" in services.bot.spool.read_text()
-    services.redis = services.store.redis = redis_client
-    Phone(client, "+12055550888").send("hi")
-    assert redis_client.exists("cpr:optout:+12055550777")
+
+
+def test_an_opt_out_during_an_outage_is_confirmed_and_kept_for_every_process(
+        redis_url, redis_client):
+    settings = make_settings(redis_url)
+    down = create_app(settings, dead_redis(), now=lambda: MONDAY_MORNING).test_client()
+    assert "unsubscribed" in Phone(down, "+12055550777").reply("STOP")
+    assert Phone(down, "+12055550777").send("food") == []  # known from the spool alone
+    assert Phone(down, "+12055550778").send("cancelar servicio", OptOutType="STOP") == []
+    # Another process, with Redis back, starts: both opt-outs hold from its first moment.
+    app = create_app(settings, redis_client, now=lambda: MONDAY_MORNING)
+    assert opted_out(app, "+12055550777") and opted_out(app, "+12055550778")
+    assert Phone(app.test_client(), "+12055550777").send("food 35204") == []
 
 
 def test_an_unexpected_error_still_answers_with_twiml(app, phone, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(app.extensions["cpr"].bot.dialog, "advance", explode)
+    monkeypatch.setattr(app.extensions["cpr"].runner.dialog, "advance", explode)
     reply = phone.send("food")
     assert "211" in reply[0]
 

@@ -1,0 +1,82 @@
+"""What every Twilio webhook shares: the signature check, as one decorator, and the services."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import redis
+from flask import Blueprint, Request, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import HTTPException
+
+from ..config import Settings
+from ..phones import masked
+
+if TYPE_CHECKING:
+    from ..conversation.dialog import Turn
+    from ..conversation.runner import Message
+    from ..wiring import Services
+
+log = logging.getLogger(__name__)
+
+
+def services() -> Services:
+    """The loaded data and connections this web process shares between requests."""
+    return current_app.extensions["cpr"]
+
+
+def public_url(request: Request, settings: Settings) -> str:
+    """The URL Twilio called: PUBLIC_BASE_URL plus path and query, or the request's own URL."""
+    if settings.public_base_url:
+        query = request.query_string.decode("latin-1")
+        return settings.public_base_url + request.path + (f"?{query}" if query else "")
+    return request.url
+
+
+def is_from_twilio(request: Request, settings: Settings) -> bool:
+    """Whether the request carries a valid signature (always true when checks are off)."""
+    if not settings.checks_signatures:
+        return True
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(settings.twilio_auth_token)
+    # Every form field is signed, including ones Twilio adds later: pass them all.
+    return validator.validate(public_url(request, settings), request.form, signature)
+
+
+def from_twilio(view):
+    """Refuse (403, nothing written) a webhook without Twilio's valid signature."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        if not is_from_twilio(request, services().settings):
+            log.warning("rejected %s with a missing or wrong signature", request.path)
+            abort(403)
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def answer_anyway(bp: Blueprint, message_of: Callable[[], Message],
+                  render: Callable[[Turn], Response], last_resort: Callable[[], Response]):
+    """Give a blueprint its one error handler: Twilio never gets a 500. Whatever failed, the
+    runner's fallback answers (no opt-out lost, crisis lines for a crisis); if even that
+    fails, a fixed apology with a number to call."""
+
+    @bp.errorhandler(Exception)
+    def answer(error: Exception):
+        if isinstance(error, HTTPException):
+            return error  # 400, 403, 405: meant for the caller of the webhook
+        message = message_of()
+        redis_down = isinstance(error, redis.RedisError)
+        log.error("%s at %s from %s", "Redis unavailable" if redis_down else "error",
+                  request.path, masked(message.sender), exc_info=error)
+        try:
+            return render(services().runner.fallback(message, redis_down))
+        except Exception:  # noqa: BLE001 - the last resort still answers
+            log.exception("the fallback failed too at %s", request.path)
+            return last_resort()

@@ -1,0 +1,350 @@
+"""The conversation engine: one message and the saved state in, replies and new state out.
+
+It knows nothing of Flask, Redis or Twilio, so it is tested on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ..catalog.hours import WeeklyHours
+from ..catalog.model import CATEGORIES
+from ..catalog.places import Place
+from ..catalog.resources import Catalog
+from . import language
+from .effects import (
+    Dial,
+    Effect,
+    FollowUp,
+    Hangup,
+    OptIn,
+    OptOut,
+    RequestHandoff,
+    TextResults,
+    Unmet,
+)
+from .flows import Flow, Rule
+from .replies import Writer
+from .understanding import Understanding
+
+# Places per page: three fit a text; two are what a caller can remember.
+PAGE_SIZE = {"sms": 3, "voice": 2}
+MAX_NEEDS = 2  # more lists than this in one reply costs too much; the rest wait for MORE
+# No input or unclear speech on a call: twice "sorry" and the question again, then keypad
+# only, then a polite goodbye.
+REPROMPTS = 2
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts from outside the conversation that change what the bot offers."""
+
+    mentors_available: bool = False
+    handoff_open: bool = False  # the person already asked for a mentor
+    can_text: bool = True  # the number may be texted (known, and not opted out)
+
+
+@dataclass
+class Turn:
+    """What one message produced: texts to send, the state to save, and what to do next."""
+
+    replies: list[str]
+    state: dict
+    effects: list[Effect] = field(default_factory=list)
+    lang: str = language.DEFAULT
+    channel: str = "sms"
+    context: Context = field(default_factory=Context)
+    duplicate: bool = False  # a redelivered message: the same replies, nothing done again
+
+
+def _matches(rule: Rule, message: Understanding) -> bool:
+    when = rule.when
+    if when == "other":
+        return True
+    if rule.key is not None:
+        return message.choice == rule.key
+    if when == "need":
+        return message.intent in CATEGORIES
+    if when == "place":
+        return message.place is not None
+    if when == "choice":
+        return message.choice is not None
+    if when in ("more", "steps", "anywhere", "yes", "no"):
+        return message.word == when
+    if when == "mentor":
+        return message.asks_mentor
+    return message.intent == when
+
+
+class Dialog:
+    """Runs a flow over the catalog."""
+
+    def __init__(self, flow: Flow, catalog: Catalog, program_name: str,
+                 on_call: WeeklyHours | None = None):
+        self.flow = flow
+        self.catalog = catalog
+        self.program_name = program_name
+        self.on_call = on_call  # when a person answers the voice line's "talk to a person"
+
+    def advance(self, state: dict, message: Understanding, now: dt.datetime,
+                channel: str = "sms", context: Context | None = None) -> Turn:
+        """Answer one message given the conversation so far."""
+        state = dict(state or {})
+        state.setdefault("step", self.flow.start)
+        state["lang"] = language.for_turn(state, message.lang, message.lang_evident)
+        if channel == "voice" and message.intent != "nothing":
+            state["misses"] = 0
+            state.pop("keypad_only", None)
+        turn = Turn([], state, channel=channel, context=context or Context())
+        rules = self.flow.rules_for(state["step"], channel)
+        rule = next(r for r in rules if _matches(r, message))
+        next_step = None
+        if rule.do:
+            next_step = getattr(self, f"_{rule.do}")(turn, message, now)
+        writer = self._writer(turn, now)
+        turn.replies.extend(writer.say(key, program=self.program_name) for key in rule.say)
+        state["step"] = next_step or rule.go or state["step"]
+        if channel == "voice" and rule.do not in ("repeat", "text_results", "reprompt"):
+            state["last_said"] = turn.replies  # what 1 / "repeat" says again
+        turn.lang = state["lang"]
+        return turn
+
+    def _writer(self, turn: Turn, now: dt.datetime) -> Writer:
+        return Writer(self.flow, turn.state["lang"], now, turn.channel)
+
+    # Actions: each may add replies and effects, and may return the next step.
+
+    def _opt_out(self, turn: Turn, message: Understanding, now) -> None:
+        turn.effects.append(OptOut())
+        for key in ("needs", "pending", "shown", "guide"):
+            turn.state.pop(key, None)
+
+    def _opt_in(self, turn: Turn, message: Understanding, now) -> None:
+        turn.effects.append(OptIn())
+
+    def _switch_language(self, turn: Turn, message: Understanding, now) -> None:
+        language.keep(turn.state, message.language_wanted or message.lang)
+
+    def _remember_place(self, turn: Turn, message: Understanding, now) -> None:
+        turn.state["place"] = message.place.to_dict()
+        turn.state.pop("anywhere", None)
+        writer = self._writer(turn, now)
+        turn.replies.append(writer.say("place_remembered", place=message.place.label))
+
+    def _choose_from_menu(self, turn: Turn, message: Understanding, now) -> str | None:
+        target = self.flow.menu_for(turn.channel).get(message.choice)
+        writer = self._writer(turn, now)
+        if target is None:
+            turn.replies.append(writer.say("pick_from_list"))
+            return None
+        if target == "repeat":
+            return self._repeat(turn, message, now)
+        if target == "human":
+            return self._offer_handoff(turn, message, now)
+        turn.state.pop("wants", None)
+        return self._search(turn, [target], None, False, now)
+
+    def _find_resources(self, turn: Turn, message: Understanding, now) -> str | None:
+        state = turn.state
+        if message.intent in CATEGORIES:
+            needs = message.needs or [message.intent]
+        else:
+            needs = state.get("pending") or state.get("needs") or []
+        if not needs:
+            self._remember_place(turn, message, now)
+            turn.replies.append(self._writer(turn, now).say("menu"))
+            return "menu"
+        if message.intent in CATEGORIES:
+            state["wants"] = message.wants
+        return self._search(turn, needs, message.place, message.word == "anywhere", now)
+
+    def _search(self, turn: Turn, needs: list[str], place: Place | None, anywhere: bool,
+                now: dt.datetime) -> str:
+        state = turn.state
+        if place is not None:
+            state["place"] = place.to_dict()
+            state.pop("anywhere", None)
+        elif anywhere:
+            state["anywhere"] = True
+            state.pop("place", None)
+        if not state.get("place") and not state.get("anywhere"):
+            state["pending"] = needs
+            writer = self._writer(turn, now)
+            turn.replies.append(writer.say("ask_place", need=writer.need_name(needs[0])))
+            return "ask_place"
+        state.pop("pending", None)
+        state["needs"] = needs
+        state["page"] = 0
+        state.pop("guide", None)
+        self._render_results(turn, now)
+        return "results"
+
+    def preview_results(self, lang: str, needs: list[str], place: Place | None, page: int,
+                        now: dt.datetime) -> list[str]:
+        """The result lists a person would get, without a conversation (for cost checks)."""
+        state = {"lang": lang, "needs": needs, "page": page, "step": "results"}
+        if place:
+            state["place"] = place.to_dict()
+        else:
+            state["anywhere"] = True
+        turn = Turn([], state)
+        self._render_results(turn, now)
+        return turn.replies
+
+    def _offer_handoff(self, turn: Turn, message: Understanding, now) -> str | None:
+        """Ask consent for a mentor handoff, or point to 211 when no mentor can be asked."""
+        writer = self._writer(turn, now)
+        if turn.channel == "voice":
+            return self._connect_person(turn, message, now)
+        if turn.context.handoff_open:
+            turn.replies.append(writer.say("handoff_already"))
+            return None
+        if not turn.context.mentors_available:
+            turn.replies.append(writer.say("human"))
+            return None
+        turn.replies.append(writer.say("handoff_consent"))
+        return "consent"
+
+    def _request_handoff(self, turn: Turn, message: Understanding, now) -> None:
+        needs = turn.state.get("needs") or turn.state.get("pending") or ["mentoring"]
+        turn.effects.append(RequestHandoff(needs[0]))
+        turn.replies.append(self._writer(turn, now).say("handoff_requested"))
+
+    def _choose_language(self, turn: Turn, message: Understanding, now) -> None:
+        """At the voice greeting: the Spanish key, or English for anything else."""
+        language.keep(turn.state, language.of_greeting_key(message.choice))
+
+    def _repeat(self, turn: Turn, message: Understanding, now) -> None:
+        turn.replies.extend(turn.state.get("last_said") or [self._writer(turn, now).say("menu")])
+
+    def _connect_crisis(self, turn: Turn, message: Understanding, now) -> None:
+        turn.replies.append(self._writer(turn, now).say("crisis"))
+        turn.effects.append(Dial("crisis"))
+
+    def _connect_person(self, turn: Turn, message: Understanding, now) -> str | None:
+        writer = self._writer(turn, now)
+        if self.on_call is not None and self.on_call.is_open(now):
+            turn.replies.append(writer.say("human_connecting"))
+            turn.effects.append(Dial("person"))
+        elif turn.context.mentors_available and not turn.context.handoff_open:
+            turn.replies.append(writer.say("human_closed_mentor"))
+            return "consent"
+        else:
+            turn.replies.append(writer.say("human_closed"))
+        return None
+
+    def _text_results(self, turn: Turn, message: Understanding, now) -> None:
+        """Text the places just read aloud, unless this number may not be texted."""
+        writer = self._writer(turn, now)
+        if not turn.context.can_text:
+            turn.replies.extend([writer.say("cannot_text"), writer.say("results_options")])
+            return
+        sms = Turn([], dict(turn.state), channel="sms")
+        self._render_results(sms, now)
+        turn.effects.append(TextResults(tuple(sms.replies)))
+        turn.replies.extend([writer.say("texted"), writer.say("results_options")])
+
+    def _reprompt(self, turn: Turn, message: Understanding, now) -> str | None:
+        """Nothing usable was heard: ask again, then keypad only, then a polite goodbye."""
+        state, writer = turn.state, self._writer(turn, now)
+        state["misses"] = state.get("misses", 0) + 1
+        sorry = writer.say("not_understood")
+        if state["misses"] <= REPROMPTS:
+            turn.replies.extend([sorry, *(state.get("last_said") or [writer.say("menu")])])
+            return None
+        if state["misses"] == REPROMPTS + 1:
+            keypad = writer.say("menu_keypad")
+            state["keypad_only"], state["last_said"] = True, [keypad]
+            turn.replies.extend([sorry, keypad])
+            return "menu"
+        turn.replies.append(writer.say("goodbye"))
+        turn.effects.append(Hangup())
+        return None
+
+    def _more_results(self, turn: Turn, message: Understanding, now) -> str:
+        turn.state["page"] = turn.state.get("page", 0) + 1
+        self._render_results(turn, now)
+        return "results"
+
+    def _render_results(self, turn: Turn, now: dt.datetime) -> None:
+        state = turn.state
+        writer = self._writer(turn, now)
+        place = Place.from_dict(state["place"]) if state.get("place") else None
+        needs = state["needs"][:MAX_NEEDS]
+        shown: list[str] = []
+        lists: list[tuple[str, list]] = []
+        for need in needs:
+            size = PAGE_SIZE[turn.channel]
+            found = self.catalog.nearest(need, place, now, size, state["page"] * size,
+                                         tuple(state.get("wants", ())))
+            if not found:
+                key = "no_more" if state["page"] else "no_results"
+                turn.replies.append(writer.say(key, need=writer.need_name(need).lower()))
+                if not state["page"]:
+                    turn.effects.append(Unmet(need, place.zip if place else "any"))
+                continue
+            numbered = [(len(shown) + i + 1, r) for i, r in enumerate(found)]
+            shown.extend(r.id for r in found)
+            lists.append((need, numbered))
+        state["shown"] = shown
+        if turn.channel == "voice":
+            for need, numbered in lists:
+                label = place.label if place else "Jefferson County"
+                intro = writer.say("results_intro", need=writer.need_name(need).lower(),
+                                   place=label)
+                turn.replies.append(writer.spoken_results(intro, [r for _, r in numbered]))
+            turn.replies.append(writer.say("results_options"))
+            return
+        for index, (need, numbered) in enumerate(lists):
+            name = writer.need_name(need)
+            header = (writer.say("results_header_near", need=name, place=place.label)
+                      if place else writer.say("results_header_any", need=name))
+            footer = ""
+            if index == len(lists) - 1:
+                first, last = 1, len(shown)
+                key = "results_footer_one" if first == last else "results_footer"
+                footer = writer.say(key, first=first, last=last)
+                guides = self.catalog.guides_for_category(needs[0])
+                if guides:
+                    title = guides[0].title_es if state["lang"] == "es" else guides[0].title
+                    footer += " " + writer.say("steps_offer", guide=title)
+            turn.replies.append(writer.result_list(header, numbered, footer))
+
+    def _show_details(self, turn: Turn, message: Understanding, now) -> str:
+        state = turn.state
+        writer = self._writer(turn, now)
+        shown = state.get("shown") or []
+        if not 1 <= message.choice <= len(shown) or shown[message.choice - 1] not in (
+            self.catalog.resources
+        ):
+            turn.replies.append(writer.say("pick_from_list"))
+            return "results"
+        resource = self.catalog.resources[shown[message.choice - 1]]
+        turn.replies.append(writer.details(resource))
+        turn.effects.append(FollowUp(resource.id, resource.name))
+        guides = self.catalog.guides_for(resource)
+        if guides:
+            state["guide"], state["guide_page"] = guides[0].id, 0
+            self._show_steps(turn, message, now)
+        return "results"
+
+    def _show_steps(self, turn: Turn, message: Understanding, now) -> str:
+        state = turn.state
+        writer = self._writer(turn, now)
+        guide = self.catalog.guides.get(state.get("guide", ""))
+        if guide is None:
+            guides = [g for n in state.get("needs", []) for g in
+                      self.catalog.guides_for_category(n)]
+            guide = guides[0] if guides else None
+            state["guide_page"] = 0
+        if guide is None:
+            turn.replies.append(writer.say("steps_none"))
+            return "results"
+        pages = writer.steps_pages(guide)
+        page = state.get("guide_page", 0)
+        if page >= len(pages):
+            page = 0  # asked again after the last page: start over
+        turn.replies.append(pages[page])
+        state["guide"], state["guide_page"] = guide.id, page + 1
+        return "results"

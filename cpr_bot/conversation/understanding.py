@@ -1,0 +1,228 @@
+"""Turn a message into an intent, the needs it names, its language and any place it mentions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..catalog.model import CATEGORIES
+from ..catalog.places import Gazetteer, Place
+from ..text import normalize
+from . import language
+from .vocabulary import Vocabulary
+
+# When a message fits several, the earlier label wins; needs keep their order in the text.
+# "weak" phrases only hint at a need ("my PO", "money") and lose to any plain one.
+PRECEDENCE = (
+    "crisis", "stop", "start", "human", "need", "weak human", "language", "weak need",
+    "menu", "help",
+)
+NEGATION_REACH = 3
+# Below this, speech is too unsure to act on (except crisis words, which always count).
+MIN_SPEECH_CONFIDENCE = 0.4
+
+
+@dataclass
+class Understanding:
+    """What a message asks for."""
+
+    intent: str  # a need category, a special such as stop or crisis, "unknown", or "nothing"
+    lang: str
+    needs: list[str] = field(default_factory=list)
+    place: Place | None = None
+    choice: int | None = None
+    language_wanted: str | None = None
+    word: str | None = None  # a whole-message dialog word: more, steps, anywhere
+    keyword: bool = False  # the whole message is a keyword such as STOP or MENU
+    wants: list[str] = field(default_factory=list)  # who a place must be for: women_only...
+    asks_mentor: bool = False  # names a mentor: the bot offers a mentor handoff
+    lang_evident: bool = False  # whether the words showed a language at all
+    resubscribes: bool = False  # the whole message is a word that lifts an opt-out (YES)
+    command: str | None = None  # a chat's first word: accept, pass or bye
+    text: str = ""
+
+    @property
+    def opts_out(self) -> bool:
+        return self.intent == "stop"
+
+    def to_dict(self) -> dict:
+        return {
+            "intent": self.intent,
+            "lang": self.lang,
+            "needs": self.needs,
+            "place": self.place.label if self.place else None,
+            "choice": self.choice,
+        }
+
+
+def nothing() -> Understanding:
+    """No input at all, or speech too unsure to act on."""
+    return Understanding("nothing", language.DEFAULT)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    intent: str
+    weak: bool
+    start: int
+    end: int
+
+
+class Understander:
+    """Reads messages with a vocabulary and a gazetteer."""
+
+    def __init__(self, vocabulary: Vocabulary, gazetteer: Gazetteer):
+        self.vocab = vocabulary
+        self.gazetteer = gazetteer
+
+    def understand(self, text: str) -> Understanding:
+        """Classify one typed message."""
+        text = text or ""
+        norm = normalize(text)
+        raw_words = norm.split()
+        command = self.vocab.chat_words.get(raw_words[0]) if raw_words else None
+        words = [self.vocab.correct(w) for w in raw_words]
+        corrected = {i for i, (a, b) in enumerate(zip(raw_words, words, strict=False)) if a != b}
+        lang, evident = language.detect(words, self.vocab)
+        place = self.gazetteer.find_in(text) if norm else None
+        result = Understanding("unknown", lang, place=place, text=text, lang_evident=evident,
+                               resubscribes=norm in self.vocab.resubscribe_words,
+                               command=command)
+        if norm.isdigit() and len(norm) <= 2:
+            result.choice = int(norm)
+            return result
+        result.asks_mentor = bool(self.vocab.mentor_words & set(words))
+        core = " ".join(w for w in norm.split() if w not in self.vocab.fillers) or norm
+        for name, options in self.vocab.dialog_words.items():
+            if norm in options or core in options:
+                result.word = name
+                return result
+        keyword = self._keyword(norm.split(), words)
+        result.wants, taken = self._wants(words)
+        # A weak hint spelled only by a guess ("monkey" read as "money") is no evidence.
+        hits = [h for h in self._phrase_hits(words, taken)
+                if not (h.weak and corrected & set(range(h.start, h.end)))]
+        strong = [h.intent for h in hits if not h.weak]
+        if self._asks_no_more_messages(raw_words):
+            strong.append("stop")
+        weak = [h.intent for h in hits if h.weak]
+        needs = [i for i in strong if i in CATEGORIES] or [i for i in weak if i in CATEGORIES]
+        result.needs = list(dict.fromkeys(needs))
+        found = {
+            "need": any(i in CATEGORIES for i in strong),
+            "weak need": bool(result.needs),
+            "weak human": "human" in weak,
+        }
+        for label in PRECEDENCE:
+            if keyword == label or label in strong or found.get(label):
+                result.intent = result.needs[0] if "need" in label else label.split()[-1]
+                break
+        result.keyword = keyword is not None and keyword == result.intent
+        if result.intent == "language":
+            result.language_wanted = language.wanted(words, self.vocab)
+            if result.language_wanted == "es":
+                result.lang = "es"
+        return result
+
+    def speech(self, text: str, confidence: float) -> Understanding:
+        """Classify what a caller said; unsure speech counts only for crisis words."""
+        if not (text or "").strip():
+            return nothing()
+        heard = self.understand(text)
+        if heard.intent != "crisis" and confidence < MIN_SPEECH_CONFIDENCE:
+            return nothing()
+        return heard
+
+    def keypad(self, keys: str) -> Understanding:
+        """Classify key presses: star is the crisis key, five digits a ZIP, else a menu number."""
+        keys = keys.strip()
+        if keys == "*":
+            return Understanding("crisis", language.DEFAULT, text=keys)
+        if not keys.isdigit():
+            return nothing()
+        if len(keys) == 5:
+            place = self.gazetteer.locate_zip(keys)
+            return Understanding("unknown", language.DEFAULT, place=place, text=keys) \
+                if place else nothing()
+        return Understanding("unknown", language.DEFAULT, choice=int(keys[0]), text=keys)
+
+    def _asks_no_more_messages(self, words: list[str]) -> bool:
+        """A stop word plus a word for messages: "STOP mandandome textos", "quit the texts"."""
+        if not self.vocab.message_words & set(words):
+            return False
+        for i, word in enumerate(words):
+            if word in self.vocab.stop_words:
+                if not self._negated(words, _Hit("stop", False, i, i + 1)):
+                    return True
+        return False
+
+    def _keyword(self, raw_words: list[str], corrected: list[str]) -> str | None:
+        """The keyword a whole message is, if it is one (STOP, MENU, ESPANOL...)."""
+        for words in (raw_words, corrected):
+            # "STOP please" and "menu pls" are still the keyword.
+            core = [w for w in words if w not in self.vocab.fillers] or words
+            for candidate in (" ".join(words), " ".join(core)):
+                for intent, keywords in self.vocab.keywords.items():
+                    if candidate in keywords:
+                        return intent
+        return None
+
+    def _wants(self, words: list[str]) -> tuple[list[str], list[bool]]:
+        """Who the person needs a place to be for, and the words that said so.
+
+        Phrases that name a need word ("no ID needed") are used up here, so "ID" in them is
+        not read as asking for an ID.
+        """
+        wants: list[str] = []
+        taken = [False] * len(words)
+        for size in (4, 3, 2, 1):
+            for start in range(len(words) - size + 1):
+                attribute = self.vocab.wants.get(tuple(words[start : start + size]))
+                if attribute and not any(taken[start : start + size]):
+                    if attribute not in wants:
+                        wants.append(attribute)
+                    if attribute == "no_id_needed":
+                        taken[start : start + size] = [True] * size
+        return wants, taken
+
+    def _phrase_hits(self, words: list[str], taken: list[bool]) -> list[_Hit]:
+        """Vocabulary phrases in the message, longest first, minus negated ones."""
+        taken = list(taken)
+        hits: list[_Hit] = []
+        for size in range(min(self.vocab.longest_phrase, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                if any(taken[start : start + size]):
+                    continue
+                found = self.vocab.phrases.get(tuple(words[start : start + size]))
+                if not found:
+                    continue
+                hit = _Hit(found[0], found[1], start, start + size)
+                for i in range(start, start + size):
+                    taken[i] = True
+                if not self._negated(words, hit):
+                    hits.append(hit)
+        return sorted(hits, key=lambda h: h.start)
+
+    def _negated(self, words: list[str], hit: _Hit) -> bool:
+        """Whether words just before a phrase cancel it ("not suicidal", "dont need a job")."""
+        reach = NEGATION_REACH + (1 if hit.intent in CATEGORIES else 0)
+        before = words[max(0, hit.start - reach) : hit.start]
+        if hit.intent in ("crisis", "stop", "start", "human"):
+            patterns = self.vocab.negators
+        elif hit.intent in CATEGORIES:
+            patterns = self.vocab.need_negations
+            # A bare "not" only cancels the need right after it: "not homeless", "not a job".
+            nearest = [w for w in before if w not in self.vocab.negation_skips]
+            if nearest and nearest[-1] in self.vocab.bare_negators:
+                return True
+        else:
+            return False
+        # A "but" or a need word between the negation and the phrase ends its reach.
+        for cut in self.vocab.negation_breaks:
+            if cut in before:
+                before = before[len(before) - before[::-1].index(cut) :]
+        for pattern in patterns:
+            size = len(pattern)
+            for i in range(len(before) - size + 1):
+                if before[i : i + size] == pattern:
+                    return True
+        return False
