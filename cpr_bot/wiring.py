@@ -87,12 +87,11 @@ def build_web(settings: Settings, client: redis.Redis | None = None,
     catalog = load_catalog(settings.catalog_path, understander.gazetteer)
     flow = load_flow(settings.conversations_dir)
     client = client or connect_redis(settings)
-    opt_outs = OptOuts(client, settings.spool_dir)
-    opt_outs.replay()  # opt-outs taken during an outage count from the start
     on_call = WeeklyHours(settings.on_call_hours.split(";")) if (
         settings.on_call_number and settings.on_call_hours) else None
     dialog = Dialog(flow, catalog, settings.program_name, on_call)
     desk = build_desk(client, flow, settings)
+    opt_outs = desk.opt_outs
     runner = TurnRunner(understander, dialog, flow,
                         Conversations(client, settings.conversation_ttl, opt_outs), opt_outs,
                         desk, FollowUps(client), UnmetNeeds(client), desk.jobs,
@@ -106,10 +105,9 @@ def build_worker(settings: Settings) -> WorkerServices:
     """Connect with the worker's patient timeouts and build what jobs use."""
     client = connect_redis(settings, socket_timeout=5, socket_connect_timeout=5)
     flow = load_flow(settings.conversations_dir)
-    opt_outs = OptOuts(client, settings.spool_dir)
-    sender = Sender(settings, opt_outs, Deliveries(client))
-    return WorkerServices(settings, flow, sender, build_desk(client, flow, settings),
-                          FollowUps(client), opt_outs)
+    desk = build_desk(client, flow, settings)
+    sender = Sender(settings, desk.opt_outs, Deliveries(client))
+    return WorkerServices(settings, flow, sender, desk, FollowUps(client), desk.opt_outs)
 
 
 def speech_hints(understander: Understander, lang: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -129,6 +130,19 @@ class Phone:
     def reply(self, body: str) -> str:
         """All reply texts joined, for checking what the person reads."""
         return "\n".join(self.send(body))
+
+
+def check_turn(reply_texts: list[str] | None, expected, forbidden, body: str) -> None:
+    """Replies must match every expected pattern and no forbidden one; None means no reply."""
+    if expected is None:
+        assert reply_texts == [], f"{body!r} must get no reply, got {reply_texts}"
+        return
+    reply = "\n".join(reply_texts)
+    assert reply_texts, f"{body!r} got no reply"
+    for pattern in expected:
+        assert re.search(pattern, reply, re.M), f"{body!r}: {pattern!r} not in:\n{reply}"
+    for pattern in forbidden:
+        assert not re.search(pattern, reply, re.M), f"{body!r}: {pattern!r} in:\n{reply}"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import re
 
 from rq.job import Job
 
-from .conftest import Phone
+from .conftest import Phone, check_turn
 
 PERSON, SECOND = "+12055550150", "+12055550151"
 ANA, BEN = "+12055550101", "+12055550102"
@@ -79,12 +79,5 @@ class Scene:
         self._check(new, expected, [], where)
 
     def _check(self, texts: list[str], expected, forbidden, where: str) -> None:
-        if expected is None:
-            assert texts == [], f"{where}: expected nothing, got {texts}"
-            return
-        joined = "\n".join(texts)
-        assert texts, f"{where}: expected {expected}, got nothing"
-        for pattern in expected:
-            assert re.search(self._fill(pattern), joined, re.M), f"{where}: not in {joined!r}"
-        for pattern in forbidden:
-            assert not re.search(self._fill(pattern), joined, re.M), f"{where}: in {joined!r}"
+        wanted = None if expected is None else [self._fill(p) for p in expected]
+        check_turn(texts, wanted, [self._fill(p) for p in forbidden], where)

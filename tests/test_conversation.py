@@ -6,11 +6,9 @@ Patterns are regular expressions; an empty list of expected patterns means "no r
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from .conftest import Phone, opted_out
+from .conftest import Phone, check_turn, opted_out
 
 NO_REPLY = None
 LIST_LINE = r"\n1\) [^\n]+\n2\) [^\n]+\n3\) [^\n]+"
@@ -139,18 +137,6 @@ SAFETY = {
         ("yes", [r"Welcome back"], []),
     ],
 }
-
-
-def check_turn(reply_texts: list[str] | None, expected, forbidden, body: str) -> None:
-    if expected is None:
-        assert reply_texts == [], f"{body!r} must get no reply, got {reply_texts}"
-        return
-    reply = "\n".join(reply_texts)
-    assert reply_texts, f"{body!r} got no reply"
-    for pattern in expected:
-        assert re.search(pattern, reply, re.M), f"{body!r}: {pattern!r} not in:\n{reply}"
-    for pattern in forbidden:
-        assert not re.search(pattern, reply, re.M), f"{body!r}: {pattern!r} in:\n{reply}"
 
 
 @pytest.mark.parametrize("turns", [*CONVERSATIONS.values(), *SAFETY.values()],

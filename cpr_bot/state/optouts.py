@@ -2,9 +2,9 @@
 send asks here first. Opt-outs never expire; START (or YES) lifts one.
 
 While Redis is down an opt-out is appended to a spool file in CPR_SPOOL_DIR and synced to disk.
-Every process replays the spool when it starts, at every webhook and before every send, and a
-number still in the spool counts as opted out: once Redis is back the opt-out holds for every
-process that sees that folder.
+The runner replays the spool at every webhook and the worker before every job (ending chats
+and cancelling requests for those numbers), and a number still in the spool counts as opted
+out meanwhile: the opt-out holds for every process that sees that folder.
 """
 
 from __future__ import annotations
@@ -76,7 +76,6 @@ class OptOuts:
 
     def may_text(self, phone: str) -> bool:
         """Whether we may text a number now; fails closed when opt-outs cannot be read."""
-        self.replay()
         try:
             return not self.is_opted_out(phone)
         except (redis.RedisError, OSError) as exc:
