@@ -14,12 +14,14 @@ from .catalog.hours import WeeklyHours
 from .catalog.places import Gazetteer
 from .catalog.resources import Catalog, load_catalog
 from .config import Settings
+from .conversation.crisis import CrisisNet
 from .conversation.dialog import Dialog
 from .conversation.flows import Flow, load_flow
 from .conversation.handoffs import HandoffDesk
 from .conversation.runner import TurnRunner
 from .conversation.understanding import Understander
 from .conversation.vocabulary import Vocabulary
+from .errors import FlowError
 from .outbound.jobs import Jobs, make_queue
 from .outbound.sender import Sender
 from .state.connection import connect, url_for
@@ -65,7 +67,8 @@ class WorkerServices:
 def load_understander(settings: Settings) -> Understander:
     """The vocabulary and place names, without touching Redis."""
     vocabulary = Vocabulary(settings.conversations_dir / "vocabulary.yaml")
-    return Understander(vocabulary, Gazetteer(settings.places_path))
+    crisis_net = CrisisNet(settings.conversations_dir / "crisis.yaml")
+    return Understander(vocabulary, Gazetteer(settings.places_path), crisis_net)
 
 
 def connect_redis(settings: Settings, **options) -> redis.Redis:
@@ -86,6 +89,7 @@ def build_web(settings: Settings, client: redis.Redis | None = None,
     understander = load_understander(settings)
     catalog = load_catalog(settings.catalog_path, understander.gazetteer)
     flow = load_flow(settings.conversations_dir)
+    _check_topics(understander, catalog, flow)
     client = client or connect_redis(settings)
     on_call = WeeklyHours(settings.on_call_hours.split(";")) if (
         settings.on_call_number and settings.on_call_hours) else None
@@ -108,6 +112,18 @@ def build_worker(settings: Settings) -> WorkerServices:
     desk = build_desk(client, flow, settings)
     sender = Sender(settings, desk.opt_outs, Deliveries(client))
     return WorkerServices(settings, flow, sender, desk, FollowUps(client), desk.opt_outs)
+
+
+def _check_topics(understander: Understander, catalog: Catalog, flow: Flow) -> None:
+    """Every topic in the vocabulary has its guide in the catalog or its own sentence."""
+    where = understander.vocab.path
+    for topic, guide in understander.vocab.topic_guides.items():
+        if guide and guide not in catalog.guides:
+            raise FlowError(f"{where}: topic {topic}: guide {guide!r} is not in the catalog")
+        for lang in flow.sentences:
+            if not guide and f"topic_{topic}" not in flow.sentences[lang]:
+                raise FlowError(f"{where}: topic {topic} has no guide and messages.{lang}.yaml "
+                                f"has no topic_{topic} sentence")
 
 
 def speech_hints(understander: Understander, lang: str) -> str:

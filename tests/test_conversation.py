@@ -97,21 +97,25 @@ CONVERSATIONS = {
 }
 
 CRISIS = [r"call 911", r"988", r"205-323-7777"]
-CRISIS_ES = [r"911", r"988", r"205-323-7777", r"llame"]
 
 SAFETY = {
     "crisis words beat the step the person is in": [
         ("food", [r"what ZIP"], []),
         ("i want to kill myself", CRISIS, [r"what ZIP", r"\d\) "]),
     ],
-    "an overdose happening gets 911 and 988 at once": [
-        ("my friend is overdosing and not breathing", CRISIS, []),
+    "an overdose happening gets 911 and Narcan at once": [
+        ("my friend is overdosing and not breathing", [r"^Call 911 now", r"Narcan"], []),
     ],
-    "danger and violence, in Spanish": [
-        ("mi esposo me esta golpeando", CRISIS_ES, []),
+    "a husband beating her, in Spanish, gets the domestic-violence lines": [
+        ("mi esposo me esta golpeando", [r"911", r"205-322-4878", r"1-800-650-6522"], []),
     ],
     "a crisis mentioned with a need still gets the crisis lines": [
         ("i need food but honestly i dont wanna be here no more", CRISIS, []),
+    ],
+    "a hint of crisis beside a need gets the need with one safety line on top": [
+        ("everything feels hopeless, i need a bed 35204", [r"^If you are thinking of hurting "
+                                                           r"yourself, call or text 988",
+                                                           r"Shelter near 35204"], []),
     ],
     "'not suicidal' is not a crisis": [
         ("im not suicidal i just need food 35204", [r"^Food near 35204"], [r"988"]),

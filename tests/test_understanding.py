@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
+import yaml
 
+from cpr_bot.catalog.model import CATEGORIES
 from cpr_bot.catalog.places import Gazetteer
 from cpr_bot.config import ROOT
+from cpr_bot.conversation.crisis import CrisisNet
+from cpr_bot.conversation.flows import load_flow
 from cpr_bot.conversation.understanding import Understander
 from cpr_bot.conversation.vocabulary import INTENTS, Vocabulary
 from cpr_bot.errors import VocabularyError
+
+from .conftest import Phone
 
 
 @pytest.fixture(scope="module")
 def understander():
     return Understander(Vocabulary(ROOT / "conversations" / "vocabulary.yaml"),
-                        Gazetteer(ROOT / "data" / "places.yaml"))
+                        Gazetteer(ROOT / "data" / "places.yaml"),
+                        CrisisNet(ROOT / "conversations" / "crisis.yaml"))
 
 
 CASES = [
@@ -66,7 +74,7 @@ CASES = [
     ("what is this", "help", "en"),
     ("talk to a real person", "human", "en"),
     ("hablar con una persona", "human", "es"),
-    ("hi", "unknown", "en"),
+    ("hi", "menu", "en"),
     ("purple monkey dishwasher", "unknown", "en"),
     ("\U0001f64f", "unknown", "en"),
     ("", "unknown", "en"),
@@ -176,3 +184,22 @@ def test_unsure_speech_counts_only_for_crisis(understander):
     assert understander.speech("food", 0.1).intent == "nothing"
     assert understander.speech("me quiero matar", 0.1).intent == "crisis"
     assert understander.speech("", 0.9).intent == "nothing"
+
+
+PLACE_NAMES = list((yaml.safe_load((ROOT / "data" / "places.yaml").read_text())
+                    or {})["places"])
+
+
+@pytest.mark.parametrize("need", CATEGORIES)
+def test_every_place_name_answers_each_needs_place_question(client, need):
+    """After "what part of town?", a place is the place: Bush Hills is no bus, Tarrant no
+    warrant, Huffman no human."""
+    menu = {target: key for key, target in load_flow(ROOT / "conversations").menu.items()}
+    header = re.compile(r"^[^\n]+ near ([^\n:]+):", re.M)
+    for number, name in enumerate(PLACE_NAMES):
+        phone = Phone(client, f"+12057{CATEGORIES.index(need):02d}{number:04d}")
+        phone.send("menu")
+        assert "what ZIP" in phone.reply(str(menu[need])), need
+        for answer in (name, f"im in {name.lower()}"):
+            found = header.findall(phone.reply(answer))
+            assert found and all(label == name for label in found), (need, answer, found)

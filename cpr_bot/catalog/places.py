@@ -82,6 +82,10 @@ class Gazetteer:
         """Every named place, once."""
         return list({p.label: p for p in self._by_name.values()}.values())
 
+    def is_name(self, word: str) -> bool:
+        """Whether a word is exactly the name of a place."""
+        return normalize(word) in self._by_name
+
     def locate_zip(self, code: str) -> Place | None:
         """The centroid of an Alabama ZIP code, or None."""
         record = _zip_record(code)
@@ -99,21 +103,28 @@ class Gazetteer:
 
     def find_in(self, text: str) -> Place | None:
         """The first ZIP code or place name mentioned in a message."""
-        match = _ZIP.search(text)
-        if match:
-            place = self.locate_zip(match.group(1))
-            if place:
-                return place
-        words = normalize(text).split()
-        # Longest names first so "west end" beats "end" and "center point" beats nothing.
-        for size in range(self.longest_name, 0, -1):
-            for start in range(len(words) - size + 1):
-                candidate = " ".join(words[start : start + size])
-                if size == 1 and len(candidate) < 5:
-                    continue
-                place = self._by_name.get(candidate) or (
-                    self.locate_name(candidate) if size > 1 or len(candidate) >= 5 else None
-                )
+        found = self.find_span(normalize(text).split())
+        return found[0] if found else None
+
+    def find_span(self, words: list[str]) -> tuple[Place, int, int] | None:
+        """The first ZIP or place name in normalized words, with where it starts and ends."""
+        for index, word in enumerate(words):
+            if len(word) == 5 and word.isdigit():
+                place = self.locate_zip(word)
                 if place:
-                    return place
+                    return place, index, index + 1
+        # Exact names before guesses, longest first: "west end" beats "end", and "in five
+        # points south" is Five Points South, not a guess at "Five Points".
+        for exact in (True, False):
+            for size in range(self.longest_name, 0, -1):
+                for start in range(len(words) - size + 1):
+                    candidate = " ".join(words[start : start + size])
+                    if exact:
+                        place = self._by_name.get(candidate)
+                    elif size == 1 and len(candidate) < 5:
+                        continue
+                    else:
+                        place = self.locate_name(candidate)
+                    if place:
+                        return place, start, start + size
         return None

@@ -5,13 +5,17 @@ It knows nothing of Flask, Redis or Twilio, so it is tested on its own.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from ..catalog.hours import WeeklyHours
-from ..catalog.model import CATEGORIES
+from ..catalog.model import CATEGORIES, Resource
 from ..catalog.places import Place
 from ..catalog.resources import Catalog
+from ..text import normalize
 from . import language
 from .effects import (
     Dial,
@@ -74,7 +78,16 @@ def _matches(rule: Rule, message: Understanding) -> bool:
         return message.word == when
     if when == "mentor":
         return message.asks_mentor
+    if when == "topic":
+        return message.topic is not None
+    if when == "follow_up":
+        return message.follow_up is not None
     return message.intent == when
+
+
+def crisis_sentence(kind: str | None) -> str:
+    """The crisis answer for what the safety net found; the general one for the star key."""
+    return f"crisis_{kind}" if kind else "crisis"
 
 
 class Dialog:
@@ -104,6 +117,9 @@ class Dialog:
             next_step = getattr(self, f"_{rule.do}")(turn, message, now)
         writer = self._writer(turn, now)
         turn.replies.extend(writer.say(key, program=self.program_name) for key in rule.say)
+        if message.crisis_kind and message.intent != "crisis":
+            # A sign of crisis beside a need: the answer, with one line of help on top.
+            turn.replies.insert(0, writer.say(f"safety_{message.crisis_kind}"))
         state["step"] = next_step or rule.go or state["step"]
         if channel == "voice" and rule.do not in ("repeat", "text_results", "reprompt"):
             state["last_said"] = turn.replies  # what 1 / "repeat" says again
@@ -218,9 +234,70 @@ class Dialog:
     def _repeat(self, turn: Turn, message: Understanding, now) -> None:
         turn.replies.extend(turn.state.get("last_said") or [self._writer(turn, now).say("menu")])
 
+    def _show_menu(self, turn: Turn, message: Understanding, now) -> None:
+        writer = self._writer(turn, now)
+        if turn.state["step"] == self.flow.start and turn.channel == "sms":
+            turn.replies.append(writer.say("welcome", program=self.program_name))
+        turn.replies.append(writer.say("menu"))
+
+    def _crisis_reply(self, turn: Turn, message: Understanding, now) -> None:
+        turn.replies.append(self._writer(turn, now).say(crisis_sentence(message.crisis_kind)))
+
     def _connect_crisis(self, turn: Turn, message: Understanding, now) -> None:
-        turn.replies.append(self._writer(turn, now).say("crisis"))
+        """Say 911 first where someone is hurt or in danger, then ring the crisis line."""
+        self._crisis_reply(turn, message, now)
         turn.effects.append(Dial("crisis"))
+
+    def _answer_topic(self, turn: Turn, message: Understanding, now) -> str | None:
+        """An ask with its own answer: a how-to guide, or what we know and 211."""
+        guide = message.guide
+        if guide and guide in self.catalog.guides:
+            turn.state["guide"], turn.state["guide_page"] = guide, 0
+            return self._show_steps(turn, message, now)
+        place = turn.state.get("place") or {}
+        turn.replies.append(self._writer(turn, now).say(f"topic_{message.topic}"))
+        turn.effects.append(Unmet(message.topic, place.get("zip") or "any"))
+        return None
+
+    def _answer_follow_up(self, turn: Turn, message: Understanding, now) -> str | None:
+        """Open now, hours, how to get there, details or records, for the places just listed."""
+        state = turn.state
+        shown = [self.catalog.resources[r] for r in state.get("shown") or []
+                 if r in self.catalog.resources]
+        if not shown or (message.named_need and message.intent not in state.get("needs", [])):
+            if message.intent in CATEGORIES:
+                return self._find_resources(turn, message, now)
+            writer = self._writer(turn, now)
+            turn.replies.extend([writer.say("not_understood"), writer.say("menu")])
+            return "menu"
+        picked = self._picked(shown, message)
+        if message.follow_up == "details":
+            if len(picked) != 1:
+                turn.replies.append(self._writer(turn, now).say("pick_from_list"))
+                return None
+            number = picked[0][0]
+            return self._show_details(turn, dataclasses.replace(message, choice=number), now)
+        writer = self._writer(turn, now)
+        lines = [writer.follow_up_line(message.follow_up, n, r) for n, r in picked]
+        if message.follow_up == "directions":
+            lines.append(writer.say("directions_bus"))
+        turn.replies.append("\n".join(lines))
+        return None
+
+    @staticmethod
+    def _picked(shown: list[Resource], message: Understanding) -> list[tuple[int, Resource]]:
+        """The places a follow-up is about: one picked by number or name, else all listed."""
+        numbered = list(enumerate(shown, 1))
+        pick = message.pick or message.choice
+        if pick == -1:
+            return numbered[-1:]
+        if pick and 1 <= pick <= len(shown):
+            return [numbered[pick - 1]]
+        text = normalize(message.text)
+        named = [(n, r) for n, r in numbered
+                 if len(text) >= 0.6 * len(r.name)
+                 and fuzz.partial_ratio(normalize(r.name), text) >= 90]
+        return named[:1] or numbered
 
     def _connect_person(self, turn: Turn, message: Understanding, now) -> str | None:
         writer = self._writer(turn, now)

@@ -10,18 +10,21 @@ import yaml
 
 from ..catalog.model import ATTRIBUTES, CATEGORIES
 from ..errors import FlowError
+from .crisis import KINDS as CRISIS_KINDS
 from .language import LANGUAGES
 
 CHANNELS = ("sms", "voice")
 CONDITIONS = {
-    "crisis", "stop", "start", "help", "menu", "language", "human", "need",
-    "place", "choice", "more", "steps", "anywhere", "mentor", "yes", "no", "nothing", "other",
+    "crisis", "stop", "start", "help", "menu", "language", "human", "need", "topic",
+    "follow_up", "place", "choice", "more", "steps", "anywhere", "mentor", "yes", "no",
+    "nothing", "other",
 }
 ACTIONS = {
     "opt_out", "opt_in", "switch_language", "find_resources", "choose_from_menu",
     "show_details", "more_results", "show_steps", "remember_place", "choose_language",
     "repeat", "text_results", "connect_crisis", "connect_person", "offer_handoff",
-    "request_handoff", "reprompt",
+    "request_handoff", "reprompt", "crisis_reply", "answer_topic", "answer_follow_up",
+    "show_menu",
 }
 RULE_KEYS = {"when", "key", "do", "say", "go"}
 MENU_TARGETS = (*CATEGORIES, "human", "repeat")
@@ -40,7 +43,9 @@ ENGINE_SENTENCES = {
     "relay_from_mentor", "mentor_offer", "mentor_connected", "mentor_relay", "mentor_ended",
     "mentor_taken", "mentor_passed", "mentor_help", "mentor_which_chat",
     "coordinator_unanswered", "followup",
-    "followup_thanks",
+    "followup_thanks", "records_yes", "records_unknown", "no_address", "directions_bus",
+    "topic_pets", "topic_registry_housing",
+    *(f"crisis_{kind}" for kind in CRISIS_KINDS), *(f"safety_{kind}" for kind in CRISIS_KINDS),
 }
 # Spoken sentences the voice line needs, under `voice:` in each messages file.
 VOICE_SENTENCES = {
@@ -48,7 +53,7 @@ VOICE_SENTENCES = {
     "place_not_understood", "results_intro", "result", "no_phone", "results_options",
     "texted", "cannot_text", "human_connecting", "human_closed", "crisis", "not_understood",
     "goodbye", "error", "ordinals", "days", "say_voice", "phone_is", "human_closed_mentor",
-    "menu_labels",
+    "menu_labels", *(f"crisis_{kind}" for kind in CRISIS_KINDS),
 }
 # Sentences that list the menu: {needs}, {person} and {repeat} are filled from the flow's menu
 # numbers and each target's label ("{key} Food", "For food, press {key}.").

@@ -162,6 +162,23 @@ class Writer:
                 return text
         return "\n".join(lines)
 
+    def follow_up_line(self, kind: str, number: int, resource: Resource) -> str:
+        """One listed place's answer to a follow-up: open now, hours, where, or records."""
+        name = clip(resource.name, 40, ellipsis=False)
+        if kind in ("open_now", "hours"):
+            answer = self.status(resource)
+            if kind == "hours" and resource.hours_note:
+                answer += f". {clip(resource.hours_note, 80)}"
+        elif kind == "directions":
+            where = ", ".join(p for p in (resource.address, resource.city) if p)
+            answer = f"{where} {resource.zip}".strip() if resource.address else self.say(
+                "no_address", phone=resource.phone or self.say("no_phone"))
+        elif "records_ok" in resource.attributes:
+            answer = self.say("records_yes")
+        else:
+            answer = self.say("records_unknown", phone=resource.phone or self.say("no_phone"))
+        return f"{number}) {name}: {answer}"
+
     def steps_pages(self, guide: Guide) -> list[str]:
         """A guide's steps packed into as few texts as fit, each with the guide's title."""
         steps = guide.steps_es if self.lang == "es" else guide.steps

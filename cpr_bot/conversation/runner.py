@@ -21,7 +21,7 @@ from ..state.followups import ANSWERS, FollowUps
 from ..state.optouts import OptOuts
 from ..state.unmet import UnmetNeeds
 from . import language
-from .dialog import Context, Dialog, Turn
+from .dialog import Context, Dialog, Turn, crisis_sentence
 from .effects import Dial, FollowUp, Hangup, OptIn, OptOut, RequestHandoff, TextResults, Unmet
 from .flows import Flow
 from .handoffs import HandoffDesk
@@ -219,8 +219,8 @@ class TurnRunner:
         if not voice and self.opt_outs.known_opted_out(message.sender):
             return Turn([], {}, [], lang)
         if heard.intent == "crisis":
-            return Turn(say("crisis"), {}, [Dial("crisis")] if voice else [], lang,
-                        message.channel)
+            return Turn(say(crisis_sentence(heard.crisis_kind)), {},
+                        [Dial("crisis")] if voice else [], lang, message.channel)
         if not voice:
             return Turn(say("fallback"), {}, [], lang)
         return Turn(say("fallback" if redis_down else "error"), {}, [Hangup()], lang, "voice")

@@ -1,4 +1,5 @@
-"""Turn a message into an intent, the needs it names, its language and any place it mentions."""
+"""Turn a message into an intent, the needs it names, its language, any place it mentions and
+any crisis it shows."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from ..catalog.model import CATEGORIES
 from ..catalog.places import Gazetteer, Place
 from ..text import normalize
 from . import language
+from .crisis import CrisisNet
 from .vocabulary import Vocabulary
 
 # When a message fits several, the earlier label wins; needs keep their order in the text.
 # "weak" phrases only hint at a need ("my PO", "money") and lose to any plain one.
+# A crisis comes from the safety net (crisis.py), before any of these.
 PRECEDENCE = (
-    "crisis", "stop", "start", "human", "need", "weak human", "language", "weak need",
+    "stop", "start", "human", "topic", "need", "weak human", "language", "weak need",
     "menu", "help",
 )
 NEGATION_REACH = 3
@@ -25,11 +28,12 @@ MIN_SPEECH_CONFIDENCE = 0.4
 class Understanding:
     """What a message asks for."""
 
-    intent: str  # a need category, a special such as stop or crisis, "unknown", or "nothing"
+    intent: str  # a need, a topic label, a special such as stop or crisis, "unknown", "nothing"
     lang: str
     needs: list[str] = field(default_factory=list)
     place: Place | None = None
     choice: int | None = None
+    pick: int | None = None  # a place picked from a list by words: 1, 2... or -1 for the last
     language_wanted: str | None = None
     word: str | None = None  # a whole-message dialog word: more, steps, anywhere
     keyword: bool = False  # the whole message is a keyword such as STOP or MENU
@@ -38,6 +42,12 @@ class Understanding:
     lang_evident: bool = False  # whether the words showed a language at all
     resubscribes: bool = False  # the whole message is a word that lifts an opt-out (YES)
     command: str | None = None  # a chat's first word: accept, pass or bye
+    crisis_kind: str | None = None  # what the safety net found: suicide, overdose...
+    topic: str | None = None  # an ask with its own answer: voting, expungement, pets...
+    guide: str | None = None  # the how-to guide that answers the topic, if one does
+    named_need: bool = False  # a need was named outright, not only hinted ("my PO")
+    follow_up: str | None = None  # a question about places just listed: open_now, hours...
+    decided_by: str = "rules"  # rules, net or classifier: which part chose the intent
     text: str = ""
 
     @property
@@ -51,6 +61,7 @@ class Understanding:
             "needs": self.needs,
             "place": self.place.label if self.place else None,
             "choice": self.choice,
+            **({"crisis_kind": self.crisis_kind} if self.crisis_kind else {}),
         }
 
 
@@ -70,26 +81,48 @@ class _Hit:
 class Understander:
     """Reads messages with a vocabulary and a gazetteer."""
 
-    def __init__(self, vocabulary: Vocabulary, gazetteer: Gazetteer):
+    def __init__(self, vocabulary: Vocabulary, gazetteer: Gazetteer, crisis_net: CrisisNet):
         self.vocab = vocabulary
         self.gazetteer = gazetteer
+        self.crisis_net = crisis_net
 
     def understand(self, text: str) -> Understanding:
-        """Classify one typed message."""
-        text = text or ""
+        """Classify one typed message: the crisis net first, then the rules."""
+        result = self._rules(text or "")
+        crisis = self.crisis_net.check(text)
+        if crisis:
+            result.crisis_kind = crisis.kind
+            # An unsure sign beside a plain need gets that answer with a safety line on top.
+            if crisis.sure or result.intent not in (*CATEGORIES, *self.vocab.topic_labels.values()):
+                result.intent, result.decided_by, result.keyword = "crisis", "net", False
+        return result
+
+    def _rules(self, text: str) -> Understanding:
+        """Classify a message by the vocabulary's phrases, places and keywords."""
+        for symbol, word in self.vocab.emoji.items():
+            if symbol in text:
+                text = text.replace(symbol, word)
         norm = normalize(text)
         raw_words = norm.split()
         command = self.vocab.chat_words.get(raw_words[0]) if raw_words else None
-        words = [self.vocab.correct(w) for w in raw_words]
+        # Place names are read first and set aside: "Bush Hills" is not a bus, "Tarrant" no
+        # warrant.
+        span = self.gazetteer.find_span(raw_words) if norm else None
+        if span and self._is_need_word(raw_words, span):
+            span = None
+        in_place = set(range(span[1], span[2])) if span else set()
+        words = [w if i in in_place else self.vocab.correct(w) for i, w in enumerate(raw_words)]
         corrected = {i for i, (a, b) in enumerate(zip(raw_words, words, strict=False)) if a != b}
         lang, evident = language.detect(words, self.vocab)
-        place = self.gazetteer.find_in(text) if norm else None
-        result = Understanding("unknown", lang, place=place, text=text, lang_evident=evident,
+        result = Understanding("unknown", lang, place=span[0] if span else None, text=text,
+                               lang_evident=evident,
                                resubscribes=norm in self.vocab.resubscribe_words,
                                command=command)
         if norm.isdigit() and len(norm) <= 2:
             result.choice = int(norm)
             return result
+        result.follow_up = self._follow_up(words)
+        result.pick = self._ordinal(words)
         result.asks_mentor = bool(self.vocab.mentor_words & set(words))
         core = " ".join(w for w in norm.split() if w not in self.vocab.fillers) or norm
         for name, options in self.vocab.dialog_words.items():
@@ -98,24 +131,38 @@ class Understander:
                 return result
         keyword = self._keyword(norm.split(), words)
         result.wants, taken = self._wants(words)
+        for i in in_place:
+            taken[i] = True
         # A weak hint spelled only by a guess ("monkey" read as "money") is no evidence.
         hits = [h for h in self._phrase_hits(words, taken)
                 if not (h.weak and corrected & set(range(h.start, h.end)))]
         strong = [h.intent for h in hits if not h.weak]
-        if self._asks_no_more_messages(raw_words):
+        if "start" not in strong and self._asks_no_more_messages(raw_words):
             strong.append("stop")
         weak = [h.intent for h in hits if h.weak]
         needs = [i for i in strong if i in CATEGORIES] or [i for i in weak if i in CATEGORIES]
         result.needs = list(dict.fromkeys(needs))
+        topics = [i.split(":", 1)[1] for i in strong if i.startswith("topic:")]
+        result.topic = topics[0] if topics else None
+        result.guide = self.vocab.topic_guides.get(result.topic)
         found = {
+            "topic": bool(topics),
             "need": any(i in CATEGORIES for i in strong),
             "weak need": bool(result.needs),
             "weak human": "human" in weak,
         }
         for label in PRECEDENCE:
             if keyword == label or label in strong or found.get(label):
-                result.intent = result.needs[0] if "need" in label else label.split()[-1]
+                if label == "topic":
+                    result.intent = self.vocab.topic_labels[result.topic]
+                else:
+                    result.intent = result.needs[0] if "need" in label else label.split()[-1]
                 break
+        else:
+            label = None
+        if label != "topic":
+            result.topic = result.guide = None  # a stop or a person outranks the topic
+        result.named_need = found["need"]
         result.keyword = keyword is not None and keyword == result.intent
         if result.intent == "language":
             result.language_wanted = language.wanted(words, self.vocab)
@@ -128,7 +175,7 @@ class Understander:
         if not (text or "").strip():
             return nothing()
         heard = self.understand(text)
-        if heard.intent != "crisis" and confidence < MIN_SPEECH_CONFIDENCE:
+        if heard.crisis_kind is None and confidence < MIN_SPEECH_CONFIDENCE:
             return nothing()
         return heard
 
@@ -144,6 +191,34 @@ class Understander:
             return Understanding("unknown", language.DEFAULT, place=place, text=keys) \
                 if place else nothing()
         return Understanding("unknown", language.DEFAULT, choice=int(keys[0]), text=keys)
+
+    def _is_need_word(self, words: list[str], span: tuple[Place, int, int]) -> bool:
+        """One word only guessed as a place that names a need ("shelter" is not Shelby)."""
+        _, start, end = span
+        word = words[start]
+        return end - start == 1 and (word,) in self.vocab.phrases \
+            and not self.gazetteer.is_name(word)
+
+    def _follow_up(self, words: list[str]) -> str | None:
+        """What a question about places just listed asks: open_now, hours, directions..."""
+        for size in range(min(5, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                kind = self.vocab.follow_ups.get(tuple(words[start : start + size]))
+                if kind:
+                    return kind
+        return None
+
+    def _ordinal(self, words: list[str]) -> int | None:
+        """The place a short message picks from a list: "the first one", "#2", "ultimo"."""
+        if len(words) > 8:
+            return None
+        for word in words:
+            key = self.vocab.ordinals.get(word)
+            if key is None and word.isdigit() and len(word) == 1:
+                key = int(word)
+            if key is not None:
+                return -1 if key == "last" else int(key)
+        return None
 
     def _asks_no_more_messages(self, words: list[str]) -> bool:
         """A stop word plus a word for messages: "STOP mandandome textos", "quit the texts"."""
@@ -206,9 +281,9 @@ class Understander:
         """Whether words just before a phrase cancel it ("not suicidal", "dont need a job")."""
         reach = NEGATION_REACH + (1 if hit.intent in CATEGORIES else 0)
         before = words[max(0, hit.start - reach) : hit.start]
-        if hit.intent in ("crisis", "stop", "start", "human"):
+        if hit.intent in ("stop", "start", "human"):
             patterns = self.vocab.negators
-        elif hit.intent in CATEGORIES:
+        elif hit.intent in CATEGORIES or hit.intent.startswith("topic:"):
             patterns = self.vocab.need_negations
             # A bare "not" only cancels the need right after it: "not homeless", "not a job".
             nearest = [w for w in before if w not in self.vocab.negation_skips]
@@ -216,13 +291,12 @@ class Understander:
                 return True
         else:
             return False
-        # A "but" or a need word between the negation and the phrase ends its reach.
-        for cut in self.vocab.negation_breaks:
-            if cut in before:
-                before = before[len(before) - before[::-1].index(cut) :]
+        # A "but" or a need word after the negation ends its reach: "dont need clothes, need
+        # food" asks for food.
         for pattern in patterns:
             size = len(pattern)
             for i in range(len(before) - size + 1):
-                if before[i : i + size] == pattern:
+                if before[i : i + size] == pattern and not any(
+                        w in self.vocab.negation_breaks for w in before[i + size :]):
                     return True
         return False

@@ -13,9 +13,13 @@ from ..catalog.model import CATEGORIES
 from ..errors import VocabularyError
 from ..text import normalize
 
+# Labels a message can have beyond the catalog's needs: asks with their own answer (topics
+# in the vocabulary), then the conversation's own.
+TOPIC_LABELS = ("phone", "voting", "pets")
 SPECIALS = ("crisis", "human", "help", "stop", "start", "menu", "language", "unknown")
-INTENTS = (*CATEGORIES, *SPECIALS)
-PHRASE_INTENTS = ("crisis", "stop", "start", "human", *CATEGORIES, "language", "menu", "help")
+INTENTS = (*CATEGORIES, *TOPIC_LABELS, *SPECIALS)
+PHRASE_INTENTS = ("stop", "start", "human", *CATEGORIES, "language", "menu", "help")
+FOLLOW_UPS = ("open_now", "hours", "directions", "details", "records_ok")
 CHAT_COMMANDS = ("accept", "pass", "bye")
 
 
@@ -82,11 +86,25 @@ class Vocabulary:
             self.language_names = {lang: _words(data["language_names"][lang])
                                    for lang in ("en", "es")}
             self.language_refusals = _words(data["language_refusals"])
+            self.emoji = {str(symbol): f" {word} " for symbol, word in data["emoji"].items()}
+            topics = data["topics"]
+            self.topic_labels = {name: str(t["label"]) for name, t in topics.items()}
+            self.topic_guides = {name: t.get("guide") for name, t in topics.items()}
+            self.follow_ups = {tuple(normalize(str(p)).split()): kind
+                               for kind, phrases in data["follow_ups"].items() for p in phrases}
+            self.ordinals = {word: key for key, words in data["ordinals"].items()
+                             for word in _words(words)}
         except (KeyError, TypeError, AttributeError) as exc:
             raise VocabularyError(f"{path}: missing or malformed section {exc}") from None
         for intent in list(self.keywords) + list(intents):
-            if intent not in INTENTS:
+            if intent not in INTENTS or intent in TOPIC_LABELS:
                 raise VocabularyError(f"{path}: unknown intent {intent!r}")
+        for name, label in self.topic_labels.items():
+            if label not in (*CATEGORIES, *TOPIC_LABELS):
+                raise VocabularyError(f"{path}: topic {name}: unknown label {label!r}")
+        unknown_follow_ups = set(self.follow_ups.values()) - set(FOLLOW_UPS)
+        if unknown_follow_ups:
+            raise VocabularyError(f"{path}: follow_ups: unknown kinds {sorted(unknown_follow_ups)}")
         # A chat word that is also an opt-out keyword would end a chat instead of opting out.
         clashes = sorted(set(self.chat_words) & self.keywords.get("stop", set()))
         if clashes:
@@ -95,8 +113,12 @@ class Vocabulary:
         self.phrases: dict[tuple[str, ...], tuple[str, bool]] = {}
         # Which languages list a phrase: "doctor" in both says nothing about the language.
         self.phrase_langs: dict[tuple[str, ...], set[str]] = {}
-        for intent in PHRASE_INTENTS:
-            lists = intents.get(intent) or {}
+        # Topics first: "clear my record" is the expungement topic, not any legal help.
+        sources = [(f"topic:{name}", t) for name, t in topics.items()]
+        sources += [(intent, intents.get(intent) or {}) for intent in PHRASE_INTENTS]
+        for intent, lists in sources:
+            lists = {k: v for k, v in lists.items() if k in ("en", "es", "weak")} \
+                if intent.startswith("topic:") else lists
             unknown_keys = set(lists) - {"en", "es", "weak"}
             if unknown_keys:
                 raise VocabularyError(f"{path}: {intent}: unknown lists {sorted(unknown_keys)}")
@@ -117,7 +139,7 @@ class Vocabulary:
         keyword_words = {w for words in self.keywords.values() for k in words for w in k.split()}
         self.known_words = lexicon | common | keyword_words | self.fillers | {
             w for lang in self.markers.values() for m in lang for w in m
-        }
+        } | {w for phrase in self.follow_ups for w in phrase} | set(self.ordinals)
         self._lexicon_by_length: dict[int, list[str]] = {}
         for word in lexicon:
             self._lexicon_by_length.setdefault(len(word), []).append(word)
