@@ -101,11 +101,6 @@ class Gazetteer:
         found = process.extractOne(key, self._names, scorer=fuzz.ratio, score_cutoff=88)
         return self._by_name[found[0]] if found else None
 
-    def find_in(self, text: str) -> Place | None:
-        """The first ZIP code or place name mentioned in a message."""
-        found = self.find_span(normalize(text).split())
-        return found[0] if found else None
-
     def find_span(self, words: list[str]) -> tuple[Place, int, int] | None:
         """The first ZIP or place name in normalized words, with where it starts and ends."""
         for index, word in enumerate(words):

@@ -53,7 +53,7 @@ class CrisisNet:
             self.patterns = {
                 kind: (_compile(path, f"{kind}.sure", kinds[kind].get("sure")),
                        _compile(path, f"{kind}.maybe", kinds[kind].get("maybe")))
-                for kind in KINDS if kind in kinds
+                for kind in kinds  # in the file's order: the first kind found decides
             }
             self.not_crisis = _compile(path, "not_crisis", data.get("not_crisis"))
             negators = sorted((normalize(n) for n in data["negators"]), key=len, reverse=True)

@@ -44,7 +44,6 @@ ENGINE_SENTENCES = {
     "mentor_taken", "mentor_passed", "mentor_help", "mentor_which_chat",
     "coordinator_unanswered", "followup",
     "followup_thanks", "records_yes", "records_unknown", "no_address", "directions_bus",
-    "topic_pets", "topic_registry_housing",
     *(f"crisis_{kind}" for kind in CRISIS_KINDS), *(f"safety_{kind}" for kind in CRISIS_KINDS),
 }
 # Spoken sentences the voice line needs, under `voice:` in each messages file.

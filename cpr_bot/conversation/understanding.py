@@ -47,7 +47,7 @@ class Understanding:
     guide: str | None = None  # the how-to guide that answers the topic, if one does
     named_need: bool = False  # a need was named outright, not only hinted ("my PO")
     follow_up: str | None = None  # a question about places just listed: open_now, hours...
-    decided_by: str = "rules"  # rules, net or classifier: which part chose the intent
+    decided_by: str = "rules"  # rules or net (the crisis safety net): which chose the intent
     text: str = ""
 
     @property
@@ -151,17 +151,14 @@ class Understander:
             "weak need": bool(result.needs),
             "weak human": "human" in weak,
         }
-        for label in PRECEDENCE:
-            if keyword == label or label in strong or found.get(label):
-                if label == "topic":
-                    result.intent = self.vocab.topic_labels[result.topic]
-                else:
-                    result.intent = result.needs[0] if "need" in label else label.split()[-1]
-                break
+        label = next((label for label in PRECEDENCE
+                      if keyword == label or label in strong or found.get(label)), None)
+        if label == "topic":
+            result.intent = self.vocab.topic_labels[result.topic]
         else:
-            label = None
-        if label != "topic":
             result.topic = result.guide = None  # a stop or a person outranks the topic
+            if label:
+                result.intent = result.needs[0] if "need" in label else label.split()[-1]
         result.named_need = found["need"]
         result.keyword = keyword is not None and keyword == result.intent
         if result.intent == "language":
