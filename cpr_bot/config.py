@@ -36,6 +36,8 @@ class Settings:
     redis_data_dir: Path = ROOT / "var" / "redis"
     # Where a STOP waits while Redis is down; every web and worker process replays it.
     spool_dir: Path = ROOT / "var" / "spool"
+    # The message classifier, trained from conversations/ once per version of its text.
+    model_dir: Path = ROOT / "var" / "model"
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_api_base_url: str | None = None
@@ -89,6 +91,7 @@ class Settings:
             ("CPR_CONVERSATIONS_DIR", "conversations_dir"),
             ("CPR_REDIS_DATA_DIR", "redis_data_dir"),
             ("CPR_SPOOL_DIR", "spool_dir"),
+            ("CPR_MODEL_DIR", "model_dir"),
         ):
             if env.get(name):
                 values[path_field] = Path(env[name])

@@ -14,6 +14,7 @@ from .catalog.hours import WeeklyHours
 from .catalog.places import Gazetteer
 from .catalog.resources import Catalog, load_catalog
 from .config import Settings
+from .conversation.classifier import Classifier
 from .conversation.crisis import CrisisNet
 from .conversation.dialog import Dialog
 from .conversation.flows import Flow, load_flow
@@ -68,7 +69,9 @@ def load_understander(settings: Settings) -> Understander:
     """The vocabulary and place names, without touching Redis."""
     vocabulary = Vocabulary(settings.conversations_dir / "vocabulary.yaml")
     crisis_net = CrisisNet(settings.conversations_dir / "crisis.yaml")
-    return Understander(vocabulary, Gazetteer(settings.places_path), crisis_net)
+    classifier = Classifier(vocabulary, settings.conversations_dir / "examples.jsonl",
+                            settings.model_dir)
+    return Understander(vocabulary, Gazetteer(settings.places_path), crisis_net, classifier)
 
 
 def connect_redis(settings: Settings, **options) -> redis.Redis:

@@ -94,6 +94,25 @@ CONVERSATIONS = {
         ("menu", [r"0 Talk to a person"], []),
         ("0", [r"call 211"], []),
     ],
+    "questions about the places just listed are answered from the catalog": [
+        ("need a bed tonite 35204", [LIST_LINE], []),
+        ("is the first one open now", [r"^1\) First Light Shelter: Open 24/7"], [r"\n2\) "]),
+        ("how do i get there", [r"1\) First Light Shelter: Corner of 4th Ave N",
+                                r"MAX 205-521-0101"], []),
+        ("do they take people with a record", [r"(takes people with records|Call first)"],
+         []),
+        ("the urban league", [r"^Birmingham Urban League", r"Call 205-326-0162"], []),
+    ],
+    "the answer to the place question is a place, whatever else it says": [
+        ("food", [r"what ZIP"], []),
+        ("fairfield near the church", [r"^Food near Fairfield:"], [r"Mentors"]),
+    ],
+    "I'd is I would, never an ID": [
+        ("I'd like a bed tonight 35204", [r"^Shelter near 35204"], [r"ID and papers"]),
+    ],
+    "a place question about a topic gets the guide at once": [
+        ("can i vote with a felony", [r"^Can I vote with a felony\?:\n1\. "], []),
+    ],
 }
 
 CRISIS = [r"call 911", r"988", r"205-323-7777"]

@@ -148,6 +148,12 @@ CALLS = {
         ("press 1", [], [], "listen"),
         ("say me quiero matar @0.2", [r"9 1 1"], [], "dials " + SETTINGS_CRISIS),
     ],
+    "a ZIP said digit by digit is the ZIP": [
+        ("press 1", [], [], "listen"),
+        ("press 1", [], [], "listen zip"),
+        ("say three five two zero four", [r"nearest places for food, near 35204"], [],
+         "listen"),
+    ],
     "no input: asked again twice, then keypad only, then a polite goodbye": [
         ("silence", [MENU], [r"Sorry"], "listen"),  # silence at the greeting means English
         ("silence", [r"Sorry, I did not get that", MENU], [], "listen"),

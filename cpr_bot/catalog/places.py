@@ -42,6 +42,12 @@ def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 3958.8 * 2 * math.asin(math.sqrt(a))
 
 
+_DIGIT_WORDS = {
+    word: str(digit) for digit, words in enumerate([
+        ("zero", "oh", "cero"), ("one", "uno"), ("two", "dos"), ("three", "tres"),
+        ("four", "cuatro"), ("five", "cinco"), ("six", "seis"), ("seven", "siete"),
+        ("eight", "ocho"), ("nine", "nueve")]) for word in words
+}
 _ALABAMA_ZIPS: dict[str, dict] = {}
 
 
@@ -108,6 +114,13 @@ class Gazetteer:
                 place = self.locate_zip(word)
                 if place:
                     return place, index, index + 1
+            # A ZIP said digit by digit, as speech recognition writes it: "three five two".
+            digits = "".join(_DIGIT_WORDS.get(w, w if len(w) == 1 and w.isdigit() else "?")
+                             for w in words[index : index + 5])
+            if len(digits) == 5 and digits.isdigit():
+                place = self.locate_zip(digits)
+                if place:
+                    return place, index, index + 5
         # Exact names before guesses, longest first: "west end" beats "end", and "in five
         # points south" is Five Points South, not a guess at "Five Points".
         for exact in (True, False):

@@ -86,8 +86,10 @@ def cmd_worker(args) -> int:
 def cmd_up(args) -> int:
     """Run web, worker and (when REDIS_URL is unset) an embedded Redis, until Ctrl-C."""
     from ..state.connection import EmbeddedRedis
+    from ..wiring import load_understander
 
     config = settings()
+    load_understander(config)  # trains the classifier once here, not in every web worker
     env = dict(os.environ)
     server = None
     if not config.redis_url:

@@ -163,7 +163,10 @@ class Dialog:
 
     def _find_resources(self, turn: Turn, message: Understanding, now) -> str | None:
         state = turn.state
-        if message.intent in CATEGORIES:
+        if state["step"] == "ask_place" and message.place and state.get("pending"):
+            # The answer to "what part of town?": "fairfield near the church" is a place.
+            needs = state["pending"]
+        elif message.intent in CATEGORIES:
             needs = message.needs or [message.intent]
         else:
             needs = state.get("pending") or state.get("needs") or []
@@ -270,6 +273,14 @@ class Dialog:
             writer = self._writer(turn, now)
             turn.replies.extend([writer.say("not_understood"), writer.say("menu")])
             return "menu"
+        if message.follow_up is None:  # at a list, otherwise not understood
+            named = self._named(shown, message)
+            if named:  # one of the places by name: "jimmie hale", "firehouse"
+                return self._show_details(turn, dataclasses.replace(message, choice=named[0]),
+                                          now)
+            writer = self._writer(turn, now)
+            turn.replies.extend([writer.say("not_understood"), writer.say("menu")])
+            return "menu"
         picked = self._picked(shown, message)
         if message.follow_up == "details":
             if len(picked) != 1:
@@ -284,8 +295,8 @@ class Dialog:
         turn.replies.append("\n".join(lines))
         return None
 
-    @staticmethod
-    def _picked(shown: list[Resource], message: Understanding) -> list[tuple[int, Resource]]:
+    @classmethod
+    def _picked(cls, shown: list[Resource], message: Understanding) -> list[tuple[int, Resource]]:
         """The places a follow-up is about: one picked by number or name, else all listed."""
         numbered = list(enumerate(shown, 1))
         pick = message.pick or message.choice
@@ -293,11 +304,25 @@ class Dialog:
             return numbered[-1:]
         if pick and 1 <= pick <= len(shown):
             return [numbered[pick - 1]]
+        named = cls._named(shown, message)
+        return [numbered[named[0] - 1]] if named else numbered
+
+    @staticmethod
+    def _named(shown: list[Resource], message: Understanding) -> list[int]:
+        """The numbers of listed places the message names ("jimmie hale", "the firehouse")."""
         text = normalize(message.text)
-        named = [(n, r) for n, r in numbered
-                 if len(text) >= 0.6 * len(r.name)
-                 and fuzz.partial_ratio(normalize(r.name), text) >= 90]
-        return named[:1] or numbered
+        words = set(text.split())
+        named = []
+        for number, resource in enumerate(shown, 1):
+            name = normalize(resource.name).split()
+            # Its first word ("firehouse"), two of its words ("urban league"), or nearly all
+            # of it with a typo.
+            shared = {w for w in name if len(w) >= 4} & words
+            if (name and len(name[0]) >= 5 and name[0] in words) or len(shared) >= 2 or (
+                    fuzz.partial_ratio(" ".join(name), text) >= 90
+                    and len(text) >= 0.5 * len(" ".join(name))):
+                named.append(number)
+        return named
 
     def _connect_person(self, turn: Turn, message: Understanding, now) -> str | None:
         writer = self._writer(turn, now)

@@ -3,12 +3,14 @@ any crisis it shows."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..catalog.model import CATEGORIES
 from ..catalog.places import Gazetteer, Place
 from ..text import normalize
 from . import language
+from .classifier import Classifier
 from .crisis import CrisisNet
 from .vocabulary import Vocabulary
 
@@ -20,6 +22,7 @@ PRECEDENCE = (
     "menu", "help",
 )
 NEGATION_REACH = 3
+_I_WOULD = re.compile(r"\b[Ii]['\u2019]d\b")
 # Below this, speech is too unsure to act on (except crisis words, which always count).
 MIN_SPEECH_CONFIDENCE = 0.4
 
@@ -81,15 +84,24 @@ class _Hit:
 class Understander:
     """Reads messages with a vocabulary and a gazetteer."""
 
-    def __init__(self, vocabulary: Vocabulary, gazetteer: Gazetteer, crisis_net: CrisisNet):
+    def __init__(self, vocabulary: Vocabulary, gazetteer: Gazetteer, crisis_net: CrisisNet,
+                 classifier: Classifier | None = None):
         self.vocab = vocabulary
         self.gazetteer = gazetteer
         self.crisis_net = crisis_net
+        self.classifier = classifier
 
     def understand(self, text: str) -> Understanding:
-        """Classify one typed message: the crisis net first, then the rules."""
+        """Classify one typed message: the rules, the classifier where they found no plain
+        need, and the crisis net over both."""
         result = self._rules(text or "")
         crisis = self.crisis_net.check(text)
+        if not crisis and self.classifier and self._open_to_guess(result):
+            guess = self.classifier.guess(text)
+            if guess and guess != result.intent:
+                result.intent, result.decided_by = guess, "classifier"
+                result.needs = [guess] if guess in CATEGORIES else []
+                result.keyword = False
         if crisis:
             result.crisis_kind = crisis.kind
             # An unsure sign beside a plain need gets that answer with a safety line on top.
@@ -99,6 +111,8 @@ class Understander:
 
     def _rules(self, text: str) -> Understanding:
         """Classify a message by the vocabulary's phrases, places and keywords."""
+        # "I'd" is "I would", never an ID: normalizing would make them the same word.
+        text = _I_WOULD.sub("i would", text)
         for symbol, word in self.vocab.emoji.items():
             if symbol in text:
                 text = text.replace(symbol, word)
@@ -160,6 +174,8 @@ class Understander:
             if label:
                 result.intent = result.needs[0] if "need" in label else label.split()[-1]
         result.named_need = found["need"]
+        if result.intent == "unknown" and result.pick and not (result.follow_up or result.place):
+            result.follow_up = "details"  # "the first one", "el segundo"
         result.keyword = keyword is not None and keyword == result.intent
         if result.intent == "language":
             result.language_wanted = language.wanted(words, self.vocab)
@@ -188,6 +204,15 @@ class Understander:
             return Understanding("unknown", language.DEFAULT, place=place, text=keys) \
                 if place else nothing()
         return Understanding("unknown", language.DEFAULT, choice=int(keys[0]), text=keys)
+
+    @staticmethod
+    def _open_to_guess(result: Understanding) -> bool:
+        """Nothing the rules are sure of: no keyword, place, number, follow-up or plain need."""
+        if result.keyword or result.word or result.choice is not None or result.place \
+                or result.follow_up or result.topic:
+            return False
+        return result.intent == "unknown" or (result.intent in CATEGORIES
+                                              and not result.named_need)
 
     def _is_need_word(self, words: list[str], span: tuple[Place, int, int]) -> bool:
         """One word only guessed as a place that names a need ("shelter" is not Shelby)."""
@@ -285,6 +310,9 @@ class Understander:
             # A bare "not" only cancels the need right after it: "not homeless", "not a job".
             nearest = [w for w in before if w not in self.vocab.negation_skips]
             if nearest and nearest[-1] in self.vocab.bare_negators:
+                return True
+            after = words[hit.end : hit.end + 3]
+            if any(after[: len(p)] == p for p in self.vocab.need_negations_after):
                 return True
         else:
             return False

@@ -63,6 +63,8 @@ class Vocabulary:
             intents = data["intents"]
             self.negators = [normalize(w).split() for w in data["negators"]]
             self.need_negations = [normalize(w).split() for w in data["need_negations"]]
+            self.need_negations_after = [normalize(w).split()
+                                         for w in data["need_negations_after"]]
             self.bare_negators = _words(data["bare_negators"])
             self.negation_skips = _words(data["negation_skips"])
             self.negation_breaks = [normalize(str(w)) for w in data["negation_breaks"]]
