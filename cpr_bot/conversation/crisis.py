@@ -56,6 +56,7 @@ class CrisisNet:
                 for kind in kinds  # in the file's order: the first kind found decides
             }
             self.not_crisis = _compile(path, "not_crisis", data.get("not_crisis"))
+            self.past = _compile(path, "past", data.get("past"))
             negators = sorted((normalize(n) for n in data["negators"]), key=len, reverse=True)
             reach = int(data.get("negation_reach", 2))
             undone = "|".join(normalize(w) for w in data.get("negation_undone_by") or [])
@@ -78,9 +79,12 @@ class CrisisNet:
         # Everyday speech ("dying to see my kids") is blanked out, keeping word positions.
         norm = self.not_crisis.sub(lambda m: "_" * len(m.group()), norm)
         maybe = None
+        told_as_past = bool(self.past.search(norm))
         for kind, (sure, possible) in self.patterns.items():
             if any(not self._is_negated(norm, m) for m in sure.finditer(norm)):
-                return Crisis(kind, True)
+                if not told_as_past:
+                    return Crisis(kind, True)
+                maybe = maybe or Crisis(kind, False)
             if maybe is None and any(not self._is_negated(norm, m)
                                      for m in possible.finditer(norm)):
                 maybe = Crisis(kind, False)

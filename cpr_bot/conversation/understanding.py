@@ -205,9 +205,11 @@ class Understander:
                 if place else nothing()
         return Understanding("unknown", language.DEFAULT, choice=int(keys[0]), text=keys)
 
-    @staticmethod
-    def _open_to_guess(result: Understanding) -> bool:
-        """Nothing the rules are sure of: no keyword, place, number, follow-up or plain need."""
+    def _open_to_guess(self, result: Understanding) -> bool:
+        """Nothing the rules are sure of (no keyword, place, number, follow-up or plain need),
+        in words at all: "jjjkkk" is nobody's need."""
+        if not self.vocab.known_words & set(normalize(result.text).split()):
+            return False
         if result.keyword or result.word or result.choice is not None or result.place \
                 or result.follow_up or result.topic:
             return False
