@@ -14,7 +14,7 @@ from .catalog.hours import WeeklyHours
 from .catalog.places import Gazetteer
 from .catalog.resources import Catalog, load_catalog
 from .config import Settings
-from .conversation.classifier import Classifier
+from .conversation.classifier import LearnedLayer, load_examples
 from .conversation.crisis import CrisisNet
 from .conversation.dialog import Dialog
 from .conversation.flows import Flow, load_flow
@@ -69,9 +69,9 @@ def load_understander(settings: Settings) -> Understander:
     """The vocabulary and place names, without touching Redis."""
     vocabulary = Vocabulary(settings.conversations_dir / "vocabulary.yaml")
     crisis_net = CrisisNet(settings.conversations_dir / "crisis.yaml")
-    classifier = Classifier(vocabulary, settings.conversations_dir / "examples.jsonl",
-                            settings.model_dir)
-    return Understander(vocabulary, Gazetteer(settings.places_path), crisis_net, classifier)
+    examples = load_examples(settings.conversations_dir / "examples.jsonl")
+    return Understander(vocabulary, Gazetteer(settings.places_path), crisis_net,
+                        LearnedLayer(vocabulary, examples, settings.model_dir))
 
 
 def connect_redis(settings: Settings, **options) -> redis.Redis:

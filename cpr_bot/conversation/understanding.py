@@ -10,7 +10,7 @@ from ..catalog.model import CATEGORIES
 from ..catalog.places import Gazetteer, Place
 from ..text import normalize
 from . import language
-from .classifier import Classifier
+from .classifier import LearnedLayer
 from .crisis import CrisisNet
 from .vocabulary import Vocabulary
 
@@ -50,8 +50,9 @@ class Understanding:
     guide: str | None = None  # the how-to guide that answers the topic, if one does
     named_need: bool = False  # a need was named outright, not only hinted ("my PO")
     follow_up: str | None = None  # a question about places just listed: open_now, hours...
-    decided_by: str = "rules"  # rules or net (the crisis safety net): which chose the intent
+    decided_by: str = "rules"  # rules, net (crisis patterns) or classifier: who chose the intent
     text: str = ""
+    unplaced: str = ""  # the words without the place name: what the models read
 
     @property
     def opts_out(self) -> bool:
@@ -85,19 +86,23 @@ class Understander:
     """Reads messages with a vocabulary and a gazetteer."""
 
     def __init__(self, vocabulary: Vocabulary, gazetteer: Gazetteer, crisis_net: CrisisNet,
-                 classifier: Classifier | None = None):
+                 learned: LearnedLayer | None = None):
         self.vocab = vocabulary
         self.gazetteer = gazetteer
         self.crisis_net = crisis_net
-        self.classifier = classifier
+        self.learned = learned
 
     def understand(self, text: str) -> Understanding:
         """Classify one typed message: the rules, the classifier where they found no plain
         need, and the crisis net over both."""
         result = self._rules(text or "")
-        crisis = self.crisis_net.check(text)
-        if not crisis and self.classifier and self._open_to_guess(result):
-            guess = self.classifier.guess(text)
+        crisis, found_by = self.crisis_net.check(text), "net"
+        # A place name is no evidence of a need or a crisis ("mountain brook").
+        reading = self.learned.read(result.unplaced) if self.learned else None
+        if crisis is None and reading and not (result.keyword or result.word):
+            crisis, found_by = reading.crisis, "classifier"  # wording the patterns miss
+        if not crisis and reading and self._open_to_guess(result):
+            guess = reading.guess
             if guess and guess != result.intent:
                 result.intent, result.decided_by = guess, "classifier"
                 result.needs = [guess] if guess in CATEGORIES else []
@@ -106,7 +111,7 @@ class Understander:
             result.crisis_kind = crisis.kind
             # An unsure sign beside a plain need gets that answer with a safety line on top.
             if crisis.sure or result.intent not in (*CATEGORIES, *self.vocab.topic_labels.values()):
-                result.intent, result.decided_by, result.keyword = "crisis", "net", False
+                result.intent, result.decided_by, result.keyword = "crisis", found_by, False
         return result
 
     def _rules(self, text: str) -> Understanding:
@@ -125,13 +130,14 @@ class Understander:
         if span and self._is_need_word(raw_words, span):
             span = None
         in_place = set(range(span[1], span[2])) if span else set()
+        unplaced = " ".join(w for i, w in enumerate(raw_words) if i not in in_place)
         words = [w if i in in_place else self.vocab.correct(w) for i, w in enumerate(raw_words)]
         corrected = {i for i, (a, b) in enumerate(zip(raw_words, words, strict=False)) if a != b}
         lang, evident = language.detect(words, self.vocab)
         result = Understanding("unknown", lang, place=span[0] if span else None, text=text,
                                lang_evident=evident,
                                resubscribes=norm in self.vocab.resubscribe_words,
-                               command=command)
+                               command=command, unplaced=unplaced)
         if norm.isdigit() and len(norm) <= 2:
             result.choice = int(norm)
             return result
@@ -208,7 +214,7 @@ class Understander:
     def _open_to_guess(self, result: Understanding) -> bool:
         """Nothing the rules are sure of (no keyword, place, number, follow-up or plain need),
         in words at all: "jjjkkk" is nobody's need."""
-        if not self.vocab.known_words & set(normalize(result.text).split()):
+        if not self.vocab.known_words & set(result.unplaced.split()):
             return False
         if result.keyword or result.word or result.choice is not None or result.place \
                 or result.follow_up or result.topic:
