@@ -50,6 +50,7 @@ class Understanding:
     guide: str | None = None  # the how-to guide that answers the topic, if one does
     named_need: bool = False  # a need was named outright, not only hinted ("my PO")
     follow_up: str | None = None  # a question about places just listed: open_now, hours...
+    off_topic: bool = False  # thanks, or an errand this line does not run
     decided_by: str = "rules"  # rules, net (crisis patterns) or classifier: who chose the intent
     text: str = ""
     unplaced: str = ""  # the words without the place name: what the models read
@@ -72,6 +73,11 @@ class Understanding:
 def nothing() -> Understanding:
     """No input at all, or speech too unsure to act on."""
     return Understanding("nothing", language.DEFAULT)
+
+
+def _has(words: list[str], phrases: list[list[str]]) -> bool:
+    """Whether any of the phrases appears in the words."""
+    return any(words[i : i + len(p)] == p for p in phrases for i in range(len(words)))
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,9 @@ class Understander:
         crisis, found_by = self.crisis_net.check(text), "net"
         # A place name is no evidence of a need or a crisis ("mountain brook").
         reading = self.learned.read(result.unplaced) if self.learned else None
-        if crisis is None and reading and not (result.keyword or result.word):
+        # The models never overrule an opt-out, an opt-in or a keyword.
+        if crisis is None and reading and not (result.keyword or result.word or result.opts_out
+                                               or result.intent == "start"):
             crisis, found_by = reading.crisis, "classifier"  # wording the patterns miss
         if not crisis and reading and self._open_to_guess(result):
             guess = reading.guess
@@ -160,7 +168,10 @@ class Understander:
         if "start" not in strong and self._asks_no_more_messages(raw_words):
             strong.append("stop")
         weak = [h.intent for h in hits if h.weak]
-        needs = [i for i in strong if i in CATEGORIES] or [i for i in weak if i in CATEGORIES]
+        # Words that say who helps or why ("a church", "a felony") come after the need itself.
+        named = sorted((h for h in hits if h.intent in CATEGORIES and not h.weak),
+                       key=lambda h: tuple(words[h.start : h.end]) in self.vocab.yielding)
+        needs = [h.intent for h in named] or [i for i in weak if i in CATEGORIES]
         result.needs = list(dict.fromkeys(needs))
         topics = [i.split(":", 1)[1] for i in strong if i.startswith("topic:")]
         result.topic = topics[0] if topics else None
@@ -180,6 +191,11 @@ class Understander:
             if label:
                 result.intent = result.needs[0] if "need" in label else label.split()[-1]
         result.named_need = found["need"]
+        # Thanks that ask for nothing, or an errand this line does not run, is no need.
+        result.off_topic = (_has(words, self.vocab.off_topic) and not found["need"]) or (
+            _has(words, self.vocab.thanks) and not self.vocab.asking & set(words))
+        if result.off_topic and (result.intent in CATEGORIES or result.intent == "human"):
+            result.intent, result.needs = "unknown", []
         if result.intent == "unknown" and result.pick and not (result.follow_up or result.place):
             result.follow_up = "details"  # "the first one", "el segundo"
         result.keyword = keyword is not None and keyword == result.intent
@@ -217,7 +233,7 @@ class Understander:
         if not self.vocab.known_words & set(result.unplaced.split()):
             return False
         if result.keyword or result.word or result.choice is not None or result.place \
-                or result.follow_up or result.topic:
+                or result.follow_up or result.topic or result.off_topic:
             return False
         return result.intent == "unknown" or (result.intent in CATEGORIES
                                               and not result.named_need)

@@ -76,6 +76,10 @@ class Vocabulary:
                 for attribute, phrases in data["wants"].items() for phrase in phrases
             }
             self.mentor_words = _words(data["mentor_words"])
+            self.yielding = {tuple(normalize(str(p)).split()) for p in data["yielding"]}
+            self.off_topic = [normalize(str(p)).split() for p in data["off_topic"]]
+            self.thanks = [normalize(str(p)).split() for p in data["thanks"]]
+            self.asking = _words(data["asking"])
             self.speech_hints = {lang: [str(h) for h in hints]
                                  for lang, hints in data["speech_hints"].items()}
             self.stop_words = _words(data["opt_out"]["stop_words"])
