@@ -36,7 +36,7 @@ def evaluate(understander, path: Path, show_misses: bool) -> None:
     total, right = collections.Counter(), collections.Counter()
     by_lang, lang_right = collections.Counter(), collections.Counter()
     confusions, deciders = collections.Counter(), collections.Counter()
-    crises = crises_found = kinds_right = false_alarms = false_opt_outs = 0
+    crises = crises_found = kinds_right = false_alarms = false_opt_outs = replaced = 0
     misses, times = [], []
     for row in rows:
         started = time.perf_counter()
@@ -59,6 +59,7 @@ def evaluate(understander, path: Path, show_misses: bool) -> None:
             kinds_right += result.crisis_kind == row.get("crisis_kind", result.crisis_kind)
         elif result.crisis_kind is not None:
             false_alarms += 1
+            replaced += got == "crisis"  # the crisis lines instead of the answer
         false_opt_outs += got == "stop" and label != "stop"
     n = len(rows)
     times.sort()
@@ -70,8 +71,9 @@ def evaluate(understander, path: Path, show_misses: bool) -> None:
         for lang in sorted(by_lang)))
     if crises:
         print(f"  crisis recall {crises_found}/{crises}, right kind {kinds_right}/{crises}, "
-              f"false alarms {false_alarms}/{n - crises} ({false_alarms / (n - crises):.1%}), "
-              f"false opt-outs {false_opt_outs}")
+              f"false alarms {false_alarms}/{n - crises} ({false_alarms / (n - crises):.1%}: "
+              f"{replaced} crisis lines instead of the answer, {false_alarms - replaced} a "
+              f"safety line on top of it), false opt-outs {false_opt_outs}")
     for label in sorted(total):
         share = right[label] / total[label]
         print(f"  {label:15s} {right[label]:4d}/{total[label]:<4d} {share:6.1%}")

@@ -203,3 +203,46 @@ def test_every_place_name_answers_each_needs_place_question(client, need):
         for answer in (name, f"im in {name.lower()}"):
             found = header.findall(phone.reply(answer))
             assert found and all(label == name for label in found), (need, answer, found)
+
+
+@pytest.fixture(scope="module")
+def full_understander():
+    """With the learned models behind the rules, as the bot runs."""
+    from cpr_bot.config import Settings
+    from cpr_bot.wiring import load_understander
+
+    return load_understander(Settings.from_env({"CPR_ENV": "development"}))
+
+
+@pytest.mark.parametrize("text", ["unsubscribe. this is my wife's phone",
+                                  "stop sending me stuff i'm good now", "cancelar mensajes"])
+def test_no_model_overrules_an_opt_out(full_understander, text):
+    assert full_understander.understand(text).intent == "stop"
+
+
+def test_a_phrase_added_to_the_vocabulary_wins_at_once(full_understander, tmp_path):
+    data = yaml.safe_load((ROOT / "conversations" / "vocabulary.yaml").read_text())
+    assert full_understander.understand("zorblax please").intent != "food"
+    data["intents"]["food"]["en"].append("zorblax")
+    (tmp_path / "vocabulary.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    edited = Understander(Vocabulary(tmp_path / "vocabulary.yaml"), full_understander.gazetteer,
+                          full_understander.crisis_net, full_understander.learned)
+    assert edited.understand("zorblax please").intent == "food"
+
+
+def test_the_models_are_trained_once_per_version_of_their_text(tmp_path, understander):
+    from cpr_bot.conversation.classifier import LearnedLayer
+
+    examples = [{"text": t, "intent": i} for t, i in [
+        ("im hungry", "food"), ("need groceries", "food"), ("need a bed", "shelter"),
+        ("nowhere to sleep", "shelter"), ("i want to die", "crisis"), ("hello", "menu")]]
+    examples[4]["crisis_kind"] = "suicide"
+    examples.append({"text": "he od d not breathing", "intent": "crisis",
+                     "crisis_kind": "overdose"})
+    LearnedLayer(understander.vocab, examples, tmp_path)
+    first = sorted(tmp_path.iterdir())
+    LearnedLayer(understander.vocab, examples, tmp_path)
+    assert sorted(tmp_path.iterdir()) == first and len(first) == 1
+    examples.append({"text": "where can i eat", "intent": "food"})
+    LearnedLayer(understander.vocab, examples, tmp_path)
+    assert len(list(tmp_path.iterdir())) == 1 and sorted(tmp_path.iterdir()) != first

@@ -89,6 +89,10 @@ class LearnedLayer:
             "kinds": [(prepare(r["text"]), r["crisis_kind"]) for r in examples
                       if r["intent"] == "crisis" and r.get("crisis_kind")],
         }
+        for name, rows in self._rows.items():
+            if len({label for _, label in rows}) < 2:
+                raise VocabularyError(f"examples: the {name} model needs examples of at least "
+                                      "two labels (crisis examples need two crisis_kind values)")
         key = json.dumps([sklearn.__version__, RECIPE, self._rows], default=str)
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
         cache = Path(cache_dir) / f"models-{digest}.pickle"

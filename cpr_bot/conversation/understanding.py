@@ -107,7 +107,7 @@ class Understander:
         reading = self.learned.read(result.unplaced) if self.learned else None
         # The models never overrule an opt-out, an opt-in or a keyword.
         if crisis is None and reading and not (result.keyword or result.word or result.opts_out
-                                               or result.intent == "start"):
+                                               or result.intent == "start" or result.off_topic):
             crisis, found_by = reading.crisis, "classifier"  # wording the patterns miss
         if not crisis and reading and self._open_to_guess(result):
             guess = reading.guess

@@ -155,6 +155,8 @@ class Vocabulary:
         """The vocabulary word a typo most likely meant, or the word itself."""
         if word in self.known_words or not word.isalpha() or len(word) < 3:
             return word
+        if word.endswith("s") and word[:-1] in self.known_words:
+            return word[:-1]  # a plural of a known word ("coats") is that word, not "cats"
         if word in self._corrections:
             return self._corrections[word]
         best, best_cost = word, None
