@@ -22,7 +22,8 @@ PRECEDENCE = (
     "menu", "help",
 )
 NEGATION_REACH = 3
-_I_WOULD = re.compile(r"\b[Ii]['\u2019]d\b")
+_I_WOULD = re.compile(r"\b[Ii](?:['\u2019]d|d(?= (?:kill|love|like|rather|appreciate|really|"
+                      r"be|do|go|take|give|want)\b))\b")
 # Below this, speech is too unsure to act on (except crisis words, which always count).
 MIN_SPEECH_CONFIDENCE = 0.4
 
@@ -164,6 +165,11 @@ class Understander:
         # A weak hint spelled only by a guess ("monkey" read as "money") is no evidence.
         hits = [h for h in self._phrase_hits(words, taken)
                 if not (h.weak and corrected & set(range(h.start, h.end)))]
+        # "so jobs can call me back" asks for a job: a yielding person phrase is no ask for
+        # a person when a need is named.
+        if any(h.intent in CATEGORIES and not h.weak for h in hits):
+            hits = [h for h in hits if not (h.intent == "human" and
+                                            tuple(words[h.start : h.end]) in self.vocab.yielding)]
         strong = [h.intent for h in hits if not h.weak]
         if "start" not in strong and self._asks_no_more_messages(raw_words):
             strong.append("stop")
