@@ -19,6 +19,7 @@ from cpr_bot.conversation.flows import load_flow
 from cpr_bot.conversation.understanding import Understander
 from cpr_bot.conversation.vocabulary import INTENTS, Vocabulary
 from cpr_bot.errors import VocabularyError
+from cpr_bot.text import normalize
 
 from .conftest import Phone
 
@@ -246,3 +247,23 @@ def test_the_models_are_trained_once_per_version_of_their_text(tmp_path, underst
     examples.append({"text": "where can i eat", "intent": "food"})
     LearnedLayer(understander.vocab, examples, tmp_path)
     assert len(list(tmp_path.iterdir())) == 1 and sorted(tmp_path.iterdir()) != first
+
+
+def test_the_fast_features_are_the_fitted_vectorizers_own(full_understander):
+    """read() sums TF-IDF itself for speed: it must give sklearn's numbers exactly."""
+    import numpy as np
+
+    layer = full_understander.learned
+    models = layer.models
+    for text in ["need a bed tonite 35204", "mi esposo me pega", "fod", "zzzz qqq", "🙏"]:
+        words = normalize(text)
+        expected = models.features.transform([words]).toarray()[0]
+        columns, values = layer.features(words)
+        mine = np.zeros_like(expected)
+        mine[columns] = values
+        assert np.allclose(mine, expected, atol=1e-12), text
+        sklearn_guess = models.intents.predict(models.features.transform([words]))[0]
+        probabilities = models.intents.predict_proba(models.features.transform([words]))[0]
+        assert layer.read(text).guess in (None, sklearn_guess)
+        if probabilities.max() >= 0.45:
+            assert layer.read(text).guess == sklearn_guess

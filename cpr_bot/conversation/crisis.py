@@ -71,13 +71,16 @@ class CrisisNet:
             + r" $"
         )
 
+    def everyday_removed(self, text: str) -> str:
+        """The message normalized, with everyday speech ("dying to see my kids") blanked out
+        and word positions kept."""
+        return self.not_crisis.sub(lambda m: "_" * len(m.group()), normalize(text or ""))
+
     def check(self, text: str) -> Crisis | None:
         """The crisis a message shows, if any."""
-        norm = normalize(text or "")
-        if not norm:
+        norm = self.everyday_removed(text)
+        if not norm.strip("_ "):
             return None
-        # Everyday speech ("dying to see my kids") is blanked out, keeping word positions.
-        norm = self.not_crisis.sub(lambda m: "_" * len(m.group()), norm)
         maybe = None
         told_as_past = bool(self.past.search(norm))
         for kind, (sure, possible) in self.patterns.items():

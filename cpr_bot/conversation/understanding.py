@@ -104,8 +104,9 @@ class Understander:
         need, and the crisis net over both."""
         result = self._rules(text or "")
         crisis, found_by = self.crisis_net.check(text), "net"
-        # A place name is no evidence of a need or a crisis ("mountain brook").
-        reading = self.learned.read(result.unplaced) if self.learned else None
+        # A place name or everyday speech is no evidence of a need or a crisis.
+        reading = self.learned.read(self.crisis_net.everyday_removed(result.unplaced)) \
+            if self.learned else None
         # The models never overrule an opt-out, an opt-in or a keyword.
         if crisis is None and reading and not (result.keyword or result.word or result.opts_out
                                                or result.intent == "start" or result.off_topic):
@@ -118,8 +119,9 @@ class Understander:
                 result.keyword = False
         if crisis:
             result.crisis_kind = crisis.kind
-            # An unsure sign beside a plain need gets that answer with a safety line on top.
-            if crisis.sure or result.intent not in (*CATEGORIES, *self.vocab.topic_labels.values()):
+            # An unsure sign beside anything asked for gets that answer with a safety line on
+            # top; alone, it gets the crisis lines.
+            if crisis.sure or result.intent == "unknown":
                 result.intent, result.decided_by, result.keyword = "crisis", found_by, False
         return result
 
