@@ -1,14 +1,21 @@
 """Print how well messages are understood: accuracy per label and language, crisis recall and
-false alarms, false opt-outs, which part decided each miss, and the time per message.
+false alarms, false opt-outs, which part decided each miss, and the time per message; and
+for follow-up questions and answers to the place question, how many are read right.
 
 Usage: python bench/accuracy.py [--misses] [FILE.jsonl ...]
   (default: conversations/examples.jsonl and every file in bench/data)
-Sets tuned on: conversations/examples.jsonl, messages_dev, messages_holdout, messages_blind,
-messages_blind2 (their misses were read). messages_apart9 (480, two writers who never saw
-the vocabulary, examples or code) scored 82.7% on 2026-12-02 before any miss was read, crisis
-recall 48/60; its misses were read after, so it is tuned on now. A crisis counts as found when
-the reply carries
-the crisis lines: the whole crisis answer, or a need's answer with a safety line on top.
+
+Every messages_apart<N> set was written by two helpers who saw only a label guide, never the
+vocabulary, the examples or the code, and was scored once before any miss was read; its
+misses were read after, so each is tuned on now. First scores, 2026-12-02:
+  apart9  82.7% (Spanish 86.2%), crisis recall 48/60
+  apart10 81.7% (87.9%), 44/64          apart11 82.9% (86.2%), 48/64
+  apart12 88.3% (89.7%), 61/64          apart13 90.6% (92.7%), 63/64
+  apart14 88.1% (89.1%), 63/64          apart15 89.0% (91.7%), 64/64
+Also tuned on: conversations/examples.jsonl (the models' training set), messages_dev,
+messages_holdout, messages_blind, messages_blind2, followups_apart9, places_apart9.
+A crisis counts as found when the reply carries the crisis lines: the whole crisis answer,
+or the answer asked for with a safety line on top.
 """
 
 from __future__ import annotations
@@ -87,16 +94,45 @@ def evaluate(understander, path: Path, show_misses: bool) -> None:
                   f"{' kind ' + result.crisis_kind if result.crisis_kind else ''}] {row['text']}")
 
 
+def evaluate_follow_ups(understander, path: Path) -> None:
+    """Questions about places just listed: is each read as its kind (a pick counts as
+    choice; a place named without a question is matched by the dialog, so it counts too)."""
+    rows = load(path)
+    right = collections.Counter()
+    total = collections.Counter(row["kind"] for row in rows)
+    for row in rows:
+        heard = understander.understand(row["text"])
+        got = "choice" if heard.pick or heard.choice else heard.follow_up or "other"
+        right[row["kind"]] += got == row["kind"] or (row["kind"] == "choice" and got == "other")
+    print(f"\n{path.name}: {sum(right.values())}/{len(rows)} follow-ups read as their kind: "
+          + ", ".join(f"{k} {right[k]}/{total[k]}" for k in sorted(total)))
+
+
+def evaluate_places(understander, path: Path) -> None:
+    """Answers to "what part of town?": read as a place and not as something that leaves the
+    question (a stop, a person, a crisis, a language); need words beside a place keep the
+    need asked about (dialog.py)."""
+    rows = load(path)
+    leaves = ("stop", "start", "human", "crisis", "language")
+    right = sum(1 for row in rows if (heard := understander.understand(row["text"])).place
+                and heard.intent not in leaves)
+    print(f"\n{path.name}: {right}/{len(rows)} answers read as the place")
+
+
 def main() -> None:
     args = sys.argv[1:]
     show_misses = "--misses" in args
+    data = ROOT / "bench" / "data"
     files = [Path(a) for a in args if a != "--misses"] or [
-        ROOT / "conversations" / "examples.jsonl",
-        *sorted((ROOT / "bench" / "data").glob("messages_*.jsonl")),
-    ]
+        ROOT / "conversations" / "examples.jsonl", *sorted(data.glob("*.jsonl"))]
     understander = load_understander(Settings.from_env({"CPR_ENV": "development"}))
     for path in files:
-        evaluate(understander, path, show_misses)
+        if path.name.startswith("followups"):
+            evaluate_follow_ups(understander, path)
+        elif path.name.startswith("places"):
+            evaluate_places(understander, path)
+        else:
+            evaluate(understander, path, show_misses)
 
 
 if __name__ == "__main__":

@@ -196,12 +196,12 @@ def test_every_place_name_answers_each_needs_place_question(client, need):
     """After "what part of town?", a place is the place: Bush Hills is no bus, Tarrant no
     warrant, Huffman no human."""
     menu = {target: key for key, target in load_flow(ROOT / "conversations").menu.items()}
-    header = re.compile(r"^[^\n]+ near ([^\n:]+):", re.M)
+    header = re.compile(r"^[^\n]+ (?:near|cerca de) ([^\n:]+):", re.M)
     for number, name in enumerate(PLACE_NAMES):
         phone = Phone(client, f"+12057{CATEGORIES.index(need):02d}{number:04d}")
         phone.send("menu")
         assert "what ZIP" in phone.reply(str(menu[need])), need
-        for answer in (name, f"im in {name.lower()}"):
+        for answer in (name, f"im in {name.lower()}", f"estoy en {name.lower()}"):
             found = header.findall(phone.reply(answer))
             assert found and all(label == name for label in found), (need, answer, found)
 

@@ -108,8 +108,9 @@ class Understander:
         reading = self.learned.read(self.crisis_net.everyday_removed(result.unplaced)) \
             if self.learned else None
         # The models never overrule an opt-out, an opt-in or a keyword.
-        if crisis is None and reading and not (result.keyword or result.word or result.opts_out
-                                               or result.intent == "start" or result.off_topic):
+        if crisis is None and reading and self._says_enough(result) and not (
+                result.keyword or result.word or result.opts_out or result.intent == "start"
+                or result.off_topic):
             crisis, found_by = reading.crisis, "classifier"  # wording the patterns miss
         if not crisis and reading and self._open_to_guess(result):
             guess = reading.guess
@@ -234,6 +235,13 @@ class Understander:
             return Understanding("unknown", language.DEFAULT, place=place, text=keys) \
                 if place else nothing()
         return Understanding("unknown", language.DEFAULT, choice=int(keys[0]), text=keys)
+
+    def _says_enough(self, result: Understanding) -> bool:
+        """Two words beyond a place and small words ("en bessemer" is only a place): the
+        crisis model guesses from what is said, so a bare answer gives it nothing."""
+        small = self.vocab.fillers | {w for lang in self.vocab.markers.values() for m in lang
+                                      for w in m}
+        return len(set(result.unplaced.split()) - small) >= 2
 
     def _open_to_guess(self, result: Understanding) -> bool:
         """Nothing the rules are sure of (no keyword, place, number, follow-up or plain need),
