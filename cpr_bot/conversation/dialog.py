@@ -163,6 +163,10 @@ class Dialog:
 
     def _find_resources(self, turn: Turn, message: Understanding, now) -> str | None:
         state = turn.state
+        shown = self._shown(state)
+        named = self._named(shown, message) if message.decided_by == "classifier" else []
+        if named:  # a place from the list, said by name, outranks a guessed need
+            return self._show_details(turn, dataclasses.replace(message, choice=named[0]), now)
         if state["step"] == "ask_place" and message.place and state.get("pending"):
             # The answer to "what part of town?": "fairfield near the church" is a place.
             needs = state["pending"]
@@ -265,8 +269,7 @@ class Dialog:
     def _answer_follow_up(self, turn: Turn, message: Understanding, now) -> str | None:
         """Open now, hours, how to get there, details or records, for the places just listed."""
         state = turn.state
-        shown = [self.catalog.resources[r] for r in state.get("shown") or []
-                 if r in self.catalog.resources]
+        shown = self._shown(state)
         if not shown or (message.named_need and message.intent not in state.get("needs", [])):
             if message.intent in CATEGORIES:
                 return self._find_resources(turn, message, now)
@@ -294,6 +297,11 @@ class Dialog:
             lines.append(writer.say("directions_bus"))
         turn.replies.append("\n".join(lines))
         return None
+
+    def _shown(self, state: dict) -> list[Resource]:
+        """The places of the list last sent, in its order."""
+        return [self.catalog.resources[r] for r in state.get("shown") or []
+                if r in self.catalog.resources]
 
     @classmethod
     def _picked(cls, shown: list[Resource], message: Understanding) -> list[tuple[int, Resource]]:
