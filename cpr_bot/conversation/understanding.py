@@ -104,9 +104,10 @@ class Understander:
         need, and the crisis net over both."""
         result = self._rules(text or "")
         crisis, found_by = self.crisis_net.check(text), "net"
-        # A place name or everyday speech is no evidence of a need or a crisis.
+        # A place name or everyday speech is no evidence of a need or a crisis; a crisis
+        # already found leaves the models nothing to add.
         reading = self.learned.read(self.crisis_net.everyday_removed(result.unplaced)) \
-            if self.learned else None
+            if self.learned and crisis is None else None
         # The models never overrule an opt-out, an opt-in or a keyword.
         if crisis is None and reading and self._says_enough(result) and not (
                 result.keyword or result.word or result.opts_out or result.intent == "start"
@@ -239,9 +240,7 @@ class Understander:
     def _says_enough(self, result: Understanding) -> bool:
         """Two words beyond a place and small words ("en bessemer" is only a place): the
         crisis model guesses from what is said, so a bare answer gives it nothing."""
-        small = self.vocab.fillers | {w for lang in self.vocab.markers.values() for m in lang
-                                      for w in m}
-        return len(set(result.unplaced.split()) - small) >= 2
+        return len(set(result.unplaced.split()) - self.vocab.small_words) >= 2
 
     def _open_to_guess(self, result: Understanding) -> bool:
         """Nothing the rules are sure of (no keyword, place, number, follow-up or plain need),

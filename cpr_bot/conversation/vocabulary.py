@@ -146,6 +146,9 @@ class Vocabulary:
         self.known_words = lexicon | common | keyword_words | self.fillers | {
             w for lang in self.markers.values() for m in lang for w in m
         } | {w for phrase in self.follow_ups for w in phrase} | set(self.ordinals)
+        # Words that carry no need or crisis of their own: fillers and language markers.
+        self.small_words = self.fillers | {w for lang in self.markers.values() for m in lang
+                                           for w in m}
         self._lexicon_by_length: dict[int, list[str]] = {}
         for word in lexicon:
             self._lexicon_by_length.setdefault(len(word), []).append(word)
