@@ -216,9 +216,20 @@ def full_understander():
 
 
 @pytest.mark.parametrize("text", ["unsubscribe. this is my wife's phone",
-                                  "stop sending me stuff i'm good now", "cancelar mensajes"])
+                                  "stop sending me stuff i'm good now", "cancelar mensajes",
+                                  "Stop. I got what I needed, thx", "quit hittin my line"])
 def test_no_model_overrules_an_opt_out(full_understander, text):
     assert full_understander.understand(text).intent == "stop"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("no me mandes el banco de comida otra vez, necesito ayuda con la renta", "shelter"),
+    ("my caseworker said i could get ebt but is a drug felony gonna block me", "food"),
+    ("No me interesa un abogado ahorita, lo que ocupo es mi acta de nacimiento", "id"),
+    ("stop by the pantry later?", "food"),
+])
+def test_words_near_an_opt_out_are_not_one(full_understander, text, intent):
+    assert full_understander.understand(text).intent == intent
 
 
 def test_a_phrase_added_to_the_vocabulary_wins_at_once(full_understander, tmp_path):

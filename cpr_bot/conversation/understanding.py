@@ -22,6 +22,8 @@ PRECEDENCE = (
     "menu", "help",
 )
 NEGATION_REACH = 3
+# "Stop. I got what I needed": an opt-out keyword set off at the start is an opt-out.
+_LEADING_STOP = re.compile(r"\s*(stop|stopall|unsubscribe|cancel|basta)\s*[.!,;:]", re.I)
 _I_WOULD = re.compile(r"\b[Ii](?:['\u2019]d|d(?= (?:kill|love|like|rather|appreciate|really|"
                       r"be|do|go|take|give|want)\b))\b")
 # Below this, speech is too unsure to act on (except crisis words, which always count).
@@ -175,7 +177,8 @@ class Understander:
             hits = [h for h in hits if not (h.intent == "human" and
                                             tuple(words[h.start : h.end]) in self.vocab.yielding)]
         strong = [h.intent for h in hits if not h.weak]
-        if "start" not in strong and self._asks_no_more_messages(raw_words):
+        if "start" not in strong and (self._asks_no_more_messages(raw_words)
+                                      or _LEADING_STOP.match(text)):
             strong.append("stop")
         weak = [h.intent for h in hits if h.weak]
         # Words that say who helps or why ("a church", "a felony") come after the need itself.

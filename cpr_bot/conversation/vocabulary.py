@@ -145,7 +145,10 @@ class Vocabulary:
         keyword_words = {w for words in self.keywords.values() for k in words for w in k.split()}
         self.known_words = lexicon | common | keyword_words | self.fillers | {
             w for lang in self.markers.values() for m in lang for w in m
-        } | {w for phrase in self.follow_ups for w in phrase} | set(self.ordinals)
+        } | {w for phrase in self.follow_ups for w in phrase} | set(self.ordinals) | {
+            w for phrases in (self.negators, self.need_negations, self.need_negations_after)
+            for phrase in phrases for w in phrase
+        }
         # Words that carry no need or crisis of their own: fillers and language markers.
         self.small_words = self.fillers | {w for lang in self.markers.values() for m in lang
                                            for w in m}
