@@ -207,8 +207,9 @@ class Understander:
         # Thanks that ask for nothing, or an errand this line does not run, is no need.
         result.off_topic = (_has(words, self.vocab.off_topic) and not found["need"]) or (
             _has(words, self.vocab.thanks) and not self.vocab.asking & set(words))
-        if result.off_topic and (result.intent in CATEGORIES or result.intent == "human"):
-            result.intent, result.needs = "unknown", []
+        if result.off_topic and (result.intent in CATEGORIES or result.intent == "human"
+                                 or result.topic):
+            result.intent, result.needs, result.topic, result.guide = "unknown", [], None, None
         if result.intent == "unknown" and result.pick and not (result.follow_up or result.place):
             result.follow_up = "details"  # "the first one", "el segundo"
         result.keyword = keyword is not None and keyword == result.intent
