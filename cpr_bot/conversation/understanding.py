@@ -18,8 +18,8 @@ from .vocabulary import Vocabulary
 # "weak" phrases only hint at a need ("my PO", "money") and lose to any plain one.
 # A crisis comes from the safety net (crisis.py), before any of these.
 PRECEDENCE = (
-    "stop", "start", "human", "topic", "need", "weak human", "language", "weak need",
-    "menu", "help",
+    "stop", "start", "human", "topic", "need", "language", "weak need", "menu", "help",
+    "weak human",
 )
 NEGATION_REACH = 3
 # "Stop. I got what I needed": an opt-out keyword set off at the start is an opt-out.
