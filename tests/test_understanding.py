@@ -278,3 +278,25 @@ def test_the_fast_features_are_the_fitted_vectorizers_own(full_understander):
         assert layer.read(text).guess in (None, sklearn_guess)
         if probabilities.max() >= 0.45:
             assert layer.read(text).guess == sklearn_guess
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("💊💊💊 took all of them like 10 min ago feel weird", "overdose"),
+    ("gave my tools away today. wont be needing em. tell my daughter i tried", "suicide"),
+    ("he took my phone and locked me in. using my sisters phone", "domestic_violence"),
+    ("they found out where i stay now that im out. said im a dead man tonight", "danger"),
+    ("el dueño del cuarto me obligó a acostarme con él a cambio de la renta",
+     "sexual_assault"),
+])
+def test_coded_crises_are_found(full_understander, text, kind):
+    heard = full_understander.understand(text)
+    assert (heard.intent, heard.crisis_kind) == ("crisis", kind)
+
+
+@pytest.mark.parametrize("text", [
+    "i got killed at spades last night lmao", "hello hello i think this thing is cutting out",
+    "my ex threatened to drag me back to court over the kids, i want my custody rights",
+    "overdosed on my mama peach cobbler lol anyway thx", "the iron bowl killed me this year",
+])
+def test_everyday_speech_gets_no_crisis_answer(full_understander, text):
+    assert full_understander.understand(text).intent != "crisis"

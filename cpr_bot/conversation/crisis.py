@@ -71,6 +71,10 @@ class CrisisNet:
             + r" $"
         )
 
+    def is_everyday(self, text: str) -> bool:
+        """Whether the message holds speech that only sounds like a crisis."""
+        return bool(self.not_crisis.search(normalize(text or "")))
+
     def everyday_removed(self, text: str) -> str:
         """The message normalized, with everyday speech ("dying to see my kids") blanked out
         and word positions kept."""

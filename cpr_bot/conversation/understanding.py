@@ -106,13 +106,16 @@ class Understander:
         """Classify one typed message: the rules, the classifier where they found no plain
         need, and the crisis net over both."""
         result = self._rules(text or "")
-        crisis, found_by = self.crisis_net.check(text), "net"
-        # A place name or everyday speech is no evidence of a need or a crisis; a crisis
-        # already found leaves the models nothing to add.
-        reading = self.learned.read(self.crisis_net.everyday_removed(result.unplaced)) \
-            if self.learned and crisis is None else None
-        # The models never overrule an opt-out, an opt-in or a keyword.
+        # The net reads emoji as their words too: "💊💊 took all of them".
+        crisis, found_by = self.crisis_net.check(result.text), "net"
+        # A place name is no evidence of a need or a crisis; a crisis already found leaves the
+        # models nothing to add.
+        reading = self.learned.read(result.unplaced) if self.learned and crisis is None \
+            else None
+        # The models never overrule an opt-out, an opt-in or a keyword, nor speech the
+        # patterns know as everyday ("got killed at spades").
         if crisis is None and reading and self._says_enough(result) and not (
+                self.crisis_net.is_everyday(result.text) or
                 result.keyword or result.word or result.opts_out or result.intent == "start"
                 or result.off_topic):
             crisis, found_by = reading.crisis, "classifier"  # wording the patterns miss
