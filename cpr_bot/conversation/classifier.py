@@ -87,12 +87,16 @@ class LearnedLayer:
     """The models, trained or loaded from var/ for exactly this text."""
 
     def __init__(self, vocab: Vocabulary, examples: list[dict], cache_dir: Path):
+        def label(intent: str) -> str:
+            name = intent.removeprefix("topic:")  # a topic counts as its label
+            return vocab.topic_labels.get(name, name)
+
         phrases = [(" ".join(p), i) for p, (i, _) in vocab.phrases.items()]
-        labeled = [(prepare(t), vocab.topic_labels.get(i.split(":", 1)[-1],
-                                                         i.split(":", 1)[-1]))
-                   for t, i in phrases + [(r["text"], r["intent"]) for r in examples]]
+        examples = [r for r in examples if prepare(r["text"])]
         self._rows = {
-            "intents": [(t, i) for t, i in labeled if t and i not in NEVER],
+            "intents": [(prepare(t), label(i)) for t, i in
+                        phrases + [(r["text"], r["intent"]) for r in examples]
+                        if label(i) not in NEVER],
             "crisis": [(prepare(r["text"]), r["intent"] == "crisis") for r in examples],
             "kinds": [(prepare(r["text"]), r["crisis_kind"]) for r in examples
                       if r["intent"] == "crisis" and r.get("crisis_kind")],
@@ -136,7 +140,7 @@ class LearnedLayer:
         guess = str(m.intents.classes_[best]) if intents[best] >= MIN_PROBABILITY else None
         crisis = None
         score = float(m.crisis.coef_[0, columns] @ values + m.crisis.intercept_[0])
-        probability = 1 / (1 + math.exp(-score))
+        probability = 0.5 * (1 + math.tanh(score / 2))  # the logistic, without overflow
         if (probability if self._crisis_column == 1 else 1 - probability) >= CRISIS_PROBABILITY:
             kinds = m.kinds.coef_[:, columns] @ values + m.kinds.intercept_
             crisis = Crisis(str(m.kinds.classes_[kinds.argmax()]), sure=False)
@@ -166,12 +170,16 @@ class LearnedLayer:
 
         models = _Models(features, fit("intents", C=8),
                          fit("crisis", C=10, class_weight="balanced"), fit("kinds", C=8))
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        # Written whole, then renamed: two processes starting at once never read half a file.
-        with tempfile.NamedTemporaryFile(dir=cache.parent, delete=False) as file:
-            pickle.dump(models, file)
-        os.replace(file.name, cache)
-        for old in cache.parent.glob("*.pickle"):
-            if old != cache:
-                old.unlink(missing_ok=True)  # trained from text that has since changed
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            # Written whole, then renamed: two processes starting at once never read half a
+            # file.
+            with tempfile.NamedTemporaryFile(dir=cache.parent, delete=False) as file:
+                pickle.dump(models, file)
+            os.replace(file.name, cache)
+            for old in cache.parent.glob("*.pickle"):
+                if old != cache:
+                    old.unlink(missing_ok=True)  # trained from text that has since changed
+        except OSError as exc:  # a read-only disk costs a retrain at the next start, no more
+            log.warning("could not keep the trained models in %s: %s", cache.parent, exc)
         return models
