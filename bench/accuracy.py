@@ -15,7 +15,7 @@ misses were read after, so each is tuned on now. First scores, 2026-12-02:
   apart16 82.9% (85.9%), 60/64 (its writers avoided wording a keyword list would guess)
   apart17 88.3% (87.1%), 61/64          apart18 91.5% (90.6%), 62/64
   apart19 90.6% (93.2%), 63/64          apart20 91.7% (92.2%), 63/64
-  apart21 89.2% (91.7%), 63/64
+  apart21 89.2% (91.7%), 63/64          apart22 90.8% (88.4%), 59/64
 Also tuned on: conversations/examples.jsonl (the models' training set), messages_dev,
 messages_holdout, messages_blind, messages_blind2, followups_apart9, places_apart9.
 A crisis counts as found when the reply carries the crisis lines: the whole crisis answer,

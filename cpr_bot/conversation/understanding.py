@@ -24,7 +24,8 @@ PRECEDENCE = (
 NEGATION_REACH = 3
 # "Stop. I got what I needed": an opt-out keyword set off at the start is an opt-out.
 _LEADING_STOP = re.compile(
-    r"\s*(stop|stopall|unsubscribe|cancel|basta)\s*([.!,;:]|por favor|please|pls|ya no)", re.I)
+    r"\s*(stop|stopall|unsubscribe|cancel|basta)\s*([.!,;:]|por favor|porfa|please|pls|ya no)",
+    re.I)
 _I_WOULD = re.compile(r"\b[Ii](?:['\u2019]d|d(?= (?:kill|love|like|rather|appreciate|really|"
                       r"be|do|go|take|give|want)\b))\b")
 # Below this, speech is too unsure to act on (except crisis words, which always count).
