@@ -69,7 +69,7 @@ def load_understander(settings: Settings) -> Understander:
     """The vocabulary and place names, without touching Redis."""
     vocabulary = Vocabulary(settings.conversations_dir / "vocabulary.yaml")
     crisis_net = CrisisNet(settings.conversations_dir / "crisis.yaml")
-    examples = load_examples(settings.conversations_dir / "examples.jsonl")
+    examples = load_examples(settings.conversations_dir / "examples")
     return Understander(vocabulary, Gazetteer(settings.places_path), crisis_net,
                         LearnedLayer(vocabulary, examples, settings.model_dir))
 

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from rq.job import Job
@@ -173,7 +174,10 @@ def test_a_worker_killed_mid_send_loses_nothing(world, twilio, redis_client):
     while twilio.requests == 0 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert twilio.requests == 1, "the worker never reached Twilio"
-    os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-request
+    # The worker and its work horse, mid-request. RQ starts the horse in a session of its
+    # own, so killing the worker's group would leave it to finish during a later test.
+    for pid in [*descendants(worker.pid), worker.pid]:
+        os.kill(pid, signal.SIGKILL)
     worker.wait()
     started = StartedJobRegistry(queue=queue)
     assert started.count == 1
@@ -198,6 +202,23 @@ def test_a_worker_killed_mid_send_loses_nothing(world, twilio, redis_client):
     assert requeue.returncode == 0, requeue.stderr
     work()
     assert twilio.to(PERSON)[-1] == "your mentor will text you"
+
+
+def descendants(pid: int) -> list[int]:
+    """The process ids started by pid and by its children, read from /proc."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while we looked
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [p for p, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
 
 
 def run_due_follow_up(queue, redis_client) -> Job:

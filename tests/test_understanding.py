@@ -112,9 +112,9 @@ def test_language_switch_direction(understander):
     assert understander.understand("no hablo ingles").language_wanted == "es"
 
 
-@pytest.mark.parametrize("name", ["messages_dev.jsonl"])
+@pytest.mark.parametrize("name", ["dev.jsonl"])
 def test_labeled_set_accuracy_stays_above_95_percent(understander, name):
-    lines = (ROOT / "bench" / "data" / name).read_text().splitlines()
+    lines = (ROOT / "conversations" / "examples" / name).read_text().splitlines()
     rows = [json.loads(line) for line in lines]
     right = sum(understander.understand(r["text"]).intent == r["intent"] for r in rows)
     assert len(rows) >= 300
@@ -287,6 +287,11 @@ def test_the_fast_features_are_the_fitted_vectorizers_own(full_understander):
     ("they found out where i stay now that im out. said im a dead man tonight", "danger"),
     ("el dueño del cuarto me obligó a acostarme con él a cambio de la renta",
      "sexual_assault"),
+    ("my landlord came over drunk, hes got a knife and says hes going to kill me", "danger"),
+    ("the man lettin me stay at his place say i gotta sleep wit him or get out",
+     "sexual_assault"),
+    ("queria preguntar por la renta pero anoche me corte los brazos otra vez", "suicide"),
+    ("hay alguien adentro de mi casa, escucho ruidos", "danger"),
 ])
 def test_coded_crises_are_found(full_understander, text, kind):
     heard = full_understander.understand(text)
@@ -297,6 +302,21 @@ def test_coded_crises_are_found(full_understander, text, kind):
     "i got killed at spades last night lmao", "hello hello i think this thing is cutting out",
     "my ex threatened to drag me back to court over the kids, i want my custody rights",
     "overdosed on my mama peach cobbler lol anyway thx", "the iron bowl killed me this year",
+    "my landlord gonna kill me if im late again lol",
+    "necesito un abogado, tengo corte por una violacion de probatoria",
 ])
 def test_everyday_speech_gets_no_crisis_answer(full_understander, text):
     assert full_understander.understand(text).intent != "crisis"
+
+
+def test_broken_or_missing_examples_name_what_to_fix(tmp_path):
+    from cpr_bot.conversation.classifier import load_examples
+
+    with pytest.raises(VocabularyError, match="no .jsonl files"):
+        load_examples(tmp_path)
+    (tmp_path / "a.jsonl").write_text('{"text": "im hungry", "intent": "food"}\n')
+    (tmp_path / "b.jsonl").write_text('{"text": "no intent here"}\n')
+    with pytest.raises(VocabularyError, match=r"b\.jsonl.*text and intent"):
+        load_examples(tmp_path)
+    (tmp_path / "b.jsonl").write_text('{"text": "need a bed", "intent": "shelter"}\n')
+    assert [r["intent"] for r in load_examples(tmp_path)] == ["food", "shelter"]

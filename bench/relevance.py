@@ -1,0 +1,163 @@
+"""Print whether the places the bot lists are ones a reentry case manager would give, on the
+cases in bench/data/relevance_cases.yaml (written apart, from the researched facts only):
+relevant places in the top 3, lists with a harmful entry, places with a phone and with known
+hours, reply segments, and guide-first answers.
+
+Each case is a real conversation with the bot (the same runner as the SMS webhook, on an
+embedded Redis, at the case's day and hour): its texts, then its place if the bot asks.
+Cases name organizations as the facts files do; each is matched to catalog entries by the
+facts' catalog_id, a shared source page, or a near-identical name. A restricted place the bot
+labels ("(women)") is not counted harmful when the person never said who they are.
+
+Usage: python bench/relevance.py [--cases]   (--cases prints every case's list)
+Before the service-level catalog (2026-12-02): relevant of top 3 0.61, lists with a harmful
+entry 24/154, phone 94%, known hours 33%, guide-first 6/19.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from rapidfuzz import fuzz
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cpr_bot.config import Settings  # noqa: E402
+from cpr_bot.conversation.runner import Message  # noqa: E402
+from cpr_bot.state.connection import EmbeddedRedis  # noqa: E402
+from cpr_bot.text import normalize, segment_count  # noqa: E402
+from cpr_bot.wiring import build_web  # noqa: E402
+
+FACTS = ROOT.parent / "shared" / "data"
+CASES = ROOT / "bench" / "data" / "relevance_cases.yaml"
+ZONE = ZoneInfo("America/Chicago")
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+MONDAY = dt.date(2026, 11, 30)
+# Words in a listed line that say whom a place is for.
+# A guide's page: its title, then numbered steps ("Get an ID:\n1. ...").
+GUIDE_PAGE = re.compile(r":\n1\. ")
+LABELS = {"female": ("(men", "(hombres"), "male": ("(women", "(mujeres")}
+
+
+def organizations() -> list[dict]:
+    """Every organization in the researched facts files."""
+    found = []
+    for path in sorted(FACTS.glob("facts-part-*.yaml")):
+        found += yaml.safe_load(path.read_text()).get("organizations") or []
+    return found
+
+
+def catalog_ids(facts: list[dict], catalog) -> dict[str, set[str]]:
+    """Facts name -> the catalog entries it is, by catalog_id, a shared source or its name."""
+    by_name: dict[str, set[str]] = {}
+    resources = list(catalog.resources.values())
+    for org in facts:
+        ids = set()
+        if org.get("catalog_id") in catalog.resources:
+            ids.add(org["catalog_id"])
+        source = str(org.get("source") or "")
+        ids |= {r.id for r in resources if source and source in r.source}
+        name = normalize(org["name"])
+        ids |= {r.id for r in resources
+                if fuzz.token_set_ratio(name, normalize(r.name)) >= 92}
+        by_name.setdefault(org["name"], set()).update(ids)
+    return by_name
+
+
+def when(text: str) -> dt.datetime:
+    day, clock = text.split()
+    hour, minute = (int(x) for x in clock.split(":"))
+    date = MONDAY + dt.timedelta(days=DAYS.index(day[:3].lower()))
+    return dt.datetime(date.year, date.month, date.day, hour, minute, tzinfo=ZONE)
+
+
+def converse(services, clock: list, case: dict, number: int):
+    """The case's conversation; the last turn's state and every reply sent."""
+    phone = f"+1555030{number:04d}"
+    clock[0] = when(case["when"])
+    replies, turn = [], None
+    texts = list(case["messages"])
+    asked_place = False
+    while texts:
+        text = texts.pop(0)
+        turn = services.runner.run(Message("sms", phone, text, f"SMrel{number}-{len(replies)}"))
+        replies += turn.replies
+        if not texts and turn.state.get("step") == "ask_place" and case.get("place") \
+                and not asked_place:
+            texts.append(str(case["place"]))  # the place, when the bot asks for it
+            asked_place = True
+    return turn.state, replies
+
+
+def main() -> None:
+    show = "--cases" in sys.argv
+    clock = [dt.datetime.now(ZONE)]
+    with tempfile.TemporaryDirectory() as folder:
+        server = EmbeddedRedis(Path(folder), persistent=False).start()  # fresh conversations
+        try:
+            settings = Settings.from_env({"CPR_ENV": "development", "REDIS_URL": server.url})
+            report(build_web(settings, now=lambda: clock[0]), clock, show)
+        finally:
+            server.stop()
+
+
+def report(services, clock: list, show: bool) -> None:
+    catalog = services.catalog
+    names = catalog_ids(organizations(), catalog)
+    cases = yaml.safe_load(CASES.read_text())["cases"]
+    relevant, harmful_lists, listed, with_phone, with_hours = [], 0, 0, 0, 0
+    segments, guide_cases, guide_first, lists = [], 0, 0, 0
+    unmatched = sorted({n for c in cases for n in c["accept"] if not names.get(n)})
+    for number, case in enumerate(cases):
+        state, replies = converse(services, clock, case, number)
+        shown = [catalog.resources[r] for r in (state.get("shown") or [])[:3]
+                 if r in catalog.resources]
+        said = " ".join(replies).lower()
+        segments += [segment_count(r) for r in replies]
+        accept = set().union(*(names.get(n, set()) for n in case["accept"]))
+        harm = {}
+        for entry in case["harmful"]:
+            for rid in names.get(entry["name"], set()) - accept:
+                harm[rid] = entry["why"]
+        sex = (case.get("facts") or {}).get("sex")
+        stated = sex and any(w in normalize(" ".join(case["messages"])).split()
+                             for w in ("man", "woman", "male", "female", "hombre", "mujer",
+                                       "men", "women", "guy", "lady", "dad", "mom", "father",
+                                       "mother"))
+        bad = [r for r in shown if r.id in harm and not (
+            not stated and any(label in said for label in LABELS.get(sex, ())))]
+        if case.get("guide_first"):
+            guide_cases += 1
+            guide_first += bool(state.get("guide")) or any(GUIDE_PAGE.search(r) for r in replies)
+        if not case.get("guide_first") or shown:
+            lists += 1
+            relevant.append(sum(r.id in accept for r in shown))
+            harmful_lists += bool(bad)
+            listed += len(shown)
+            with_phone += sum(bool(r.phone) for r in shown)
+            with_hours += sum(r.hours is not None for r in shown)
+        if show:
+            marks = ["+" if r.id in accept else ("!" if r in bad else " ") for r in shown]
+            print(f"{case['id']} {case['category']:14s} {' '.join(case['messages'])[:50]!r:54s}"
+                  + " | ".join(f"{m}{r.name[:28]}" for m, r in zip(marks, shown, strict=True)))
+    print(f"{len(cases)} cases, {lists} answered with a list, {guide_cases} guide-first")
+    print(f"relevant of top 3:     {statistics.mean(relevant):.2f}   (target >= 2.5)")
+    print(f"lists with a harmful entry: {harmful_lists}/{lists} ({harmful_lists / lists:.0%})"
+          "   (target 0)")
+    print(f"listed places with a phone: {with_phone}/{listed} ({with_phone / max(listed, 1):.0%})"
+          f"; with known hours: {with_hours}/{listed} ({with_hours / max(listed, 1):.0%})")
+    print(f"guide-first cases answered with the steps first: {guide_first}/{guide_cases}")
+    print(f"segments per reply: median {statistics.median(segments)}, max {max(segments)}")
+    print(f"accepted organizations with no catalog entry: {len(unmatched)}")
+
+
+if __name__ == "__main__":
+    main()
