@@ -292,6 +292,11 @@ def test_the_fast_features_are_the_fitted_vectorizers_own(full_understander):
      "sexual_assault"),
     ("queria preguntar por la renta pero anoche me corte los brazos otra vez", "suicide"),
     ("hay alguien adentro de mi casa, escucho ruidos", "danger"),
+    ("is there a clinic that does the rape kit without calling my PO? it happened saturday",
+     "sexual_assault"),
+    ("el dueno me dice que si no me acuesto con el me saca", "sexual_assault"),
+    ("si uno se muere la iglesia ayuda con el entierro? ya tengo decidido que no voy a llegar "
+     "al domingo", "suicide"),
 ])
 def test_coded_crises_are_found(full_understander, text, kind):
     heard = full_understander.understand(text)
@@ -304,6 +309,8 @@ def test_coded_crises_are_found(full_understander, text, kind):
     "overdosed on my mama peach cobbler lol anyway thx", "the iron bowl killed me this year",
     "my landlord gonna kill me if im late again lol",
     "necesito un abogado, tengo corte por una violacion de probatoria",
+    "where can i get a narcan kit for my house",
+    "the urban league", "the first one",
 ])
 def test_everyday_speech_gets_no_crisis_answer(full_understander, text):
     assert full_understander.understand(text).intent != "crisis"
