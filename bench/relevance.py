@@ -30,6 +30,7 @@ from rapidfuzz import fuzz
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cpr_bot.catalog.hours import DAYS  # noqa: E402
 from cpr_bot.config import Settings  # noqa: E402
 from cpr_bot.conversation.runner import Message  # noqa: E402
 from cpr_bot.state.connection import EmbeddedRedis  # noqa: E402
@@ -39,11 +40,10 @@ from cpr_bot.wiring import build_web  # noqa: E402
 FACTS = ROOT.parent / "shared" / "data"
 CASES = ROOT / "bench" / "data" / "relevance_cases.yaml"
 ZONE = ZoneInfo("America/Chicago")
-DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 MONDAY = dt.date(2026, 11, 30)
-# Words in a listed line that say whom a place is for.
 # A guide's page: its title, then numbered steps ("Get an ID:\n1. ...").
 GUIDE_PAGE = re.compile(r":\n1\. ")
+# Words in a listed line that say whom a place is for.
 LABELS = {"female": ("(men", "(hombres"), "male": ("(women", "(mujeres")}
 
 
@@ -59,6 +59,7 @@ def catalog_ids(facts: list[dict], catalog) -> dict[str, set[str]]:
     """Facts name -> the catalog entries it is, by catalog_id, a shared source or its name."""
     by_name: dict[str, set[str]] = {}
     resources = list(catalog.resources.values())
+    names = {r.id: normalize(r.name) for r in resources}
     for org in facts:
         ids = set()
         if org.get("catalog_id") in catalog.resources:
@@ -66,8 +67,7 @@ def catalog_ids(facts: list[dict], catalog) -> dict[str, set[str]]:
         source = str(org.get("source") or "")
         ids |= {r.id for r in resources if source and source in r.source}
         name = normalize(org["name"])
-        ids |= {r.id for r in resources
-                if fuzz.token_set_ratio(name, normalize(r.name)) >= 92}
+        ids |= {rid for rid, other in names.items() if fuzz.token_set_ratio(name, other) >= 92}
         by_name.setdefault(org["name"], set()).update(ids)
     return by_name
 
@@ -83,17 +83,17 @@ def converse(services, clock: list, case: dict, number: int):
     """The case's conversation; the last turn's state and every reply sent."""
     phone = f"+1555030{number:04d}"
     clock[0] = when(case["when"])
-    replies, turn = [], None
-    texts = list(case["messages"])
-    asked_place = False
-    while texts:
-        text = texts.pop(0)
+    replies = []
+
+    def send(text: str):
         turn = services.runner.run(Message("sms", phone, text, f"SMrel{number}-{len(replies)}"))
-        replies += turn.replies
-        if not texts and turn.state.get("step") == "ask_place" and case.get("place") \
-                and not asked_place:
-            texts.append(str(case["place"]))  # the place, when the bot asks for it
-            asked_place = True
+        replies.extend(turn.replies)
+        return turn
+
+    for text in case["messages"]:
+        turn = send(text)
+    if turn.state.get("step") == "ask_place" and case.get("place"):
+        turn = send(str(case["place"]))  # the place, when the bot asks for it
     return turn.state, replies
 
 
