@@ -24,8 +24,9 @@ import zipcodes
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cpr_bot.catalog.model import ATTRIBUTES, RESOURCE_CATEGORIES  # noqa: E402
+from cpr_bot.catalog.model import load_kinds  # noqa: E402
 from cpr_bot.catalog.places import Gazetteer  # noqa: E402
+from cpr_bot.catalog.ranking import Seeker  # noqa: E402
 from cpr_bot.catalog.resources import load_catalog  # noqa: E402
 from cpr_bot.config import Settings  # noqa: E402
 from cpr_bot.wiring import load_understander  # noqa: E402
@@ -35,29 +36,37 @@ HOURS = [["Mon-Fri 09:00-17:00"], ["Mon-Sun 18:00-07:00"], ["24/7"],
 
 
 def synthetic_catalog(count: int, rng: random.Random) -> dict:
-    """Fictional services (555-01xx phones) spread over the county's real ZIP codes."""
+    """Fictional organizations (555-01xx phones) spread over the county's real ZIP codes,
+    with one to three services each, until there are count services."""
     zips = [z["zip_code"] for z in zipcodes.filter_by(state="AL", county="Jefferson County")
             if z["zip_code_type"] == "STANDARD"]
-    resources = []
-    for n in range(count):
-        entry = {
-            "id": f"synthetic-{n}",
-            "name": f"Synthetic Service {n}",
-            "categories": rng.sample(RESOURCE_CATEGORIES, rng.randint(1, 3)),
-            "summary": "A made-up service for benchmarking.",
-            "phone": f"205-555-01{n % 100:02d}",
-            "address": f"{n} Test Street",
-            "city": "Birmingham",
-            "zip": rng.choice(zips),
-            "attributes": rng.sample(sorted(ATTRIBUTES), rng.randint(0, 2)),
-            "source": "https://example.org/synthetic",
-            "last_verified": "2026-11-01",
-        }
-        hours = rng.choice(HOURS)
-        if hours:
-            entry["hours"] = hours
-        resources.append(entry)
-    return {"guides": [], "resources": resources}
+    kinds = [k for k in load_kinds().values() if k.public]
+    rules = [{}, {"sex": "men"}, {"sex": "women"}, {"families": "only"}, {"cost": "free"},
+             {"records_ok": True}, {"max_age": 24}]
+    organizations, made = [], 0
+    while made < count:
+        n = len(organizations)
+        services = []
+        for _ in range(min(rng.randint(1, 3), count - made)):
+            kind = rng.choice(kinds)
+            service = {"id": f"synthetic-{made}", "name": f"Service {made}",
+                       "category": kind.category, "kind": kind.id,
+                       "summary": "A made-up service for benchmarking.",
+                       "access": rng.choice(["walk_in", "call_first", "appointment"]),
+                       "eligibility": rng.choice(rules)}
+            hours = rng.choice(HOURS)
+            if hours:
+                service["hours"] = hours
+            services.append(service)
+            made += 1
+        organizations.append({
+            "id": f"synthetic-org-{n}", "name": f"Synthetic Organization {n}",
+            "phone": f"205-555-01{n % 100:02d}", "address": f"{n} Test Street",
+            "city": "Birmingham", "zip": rng.choice(zips),
+            "source": "https://example.org/synthetic", "last_verified": "2026-11-01",
+            "services": services,
+        })
+    return {"guides": [], "organizations": organizations}
 
 
 def main() -> None:
@@ -88,12 +97,15 @@ def main() -> None:
         message = understander.understand(text)
         place = message.place or gazetteer.locate_zip("35203")
         for need in (message.needs or ["food"])[:2]:
-            catalog.nearest(need, place, now, 3, 0, tuple(message.wants))
+            catalog.nearest(need, place, now, 3, 0, Seeker(
+                frozenset(w for w in message.wants if w in catalog.kinds),
+                frozenset(message.wants)))
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
     p50 = statistics.median(timings)
     p99 = timings[int(len(timings) * 0.99)]
-    print(f"catalog: {len(catalog.resources):,} services")
+    print(f"catalog: {len(catalog.services):,} services of "
+          f"{len(catalog.organizations):,} organizations")
     print(f"load: {load_seconds:.2f} s; memory: {held / 2**20:.0f} MiB held after loading, "
           f"{peak / 2**20:.0f} MiB at the peak of loading")
     print(f"understand + rank one message: p50 {p50:.3f} ms, p99 {p99:.3f} ms, "

@@ -5,11 +5,15 @@ hours, reply segments, and guide-first answers.
 
 Each case is a real conversation with the bot (the same runner as the SMS webhook, on an
 embedded Redis, at the case's day and hour): its texts, then its place if the bot asks.
-Cases name organizations as the facts files do; each is matched to catalog entries by the
-facts' catalog_id, a shared source page, or a near-identical name. A restricted place the bot
+Cases name organizations as the facts files do; each is matched to catalog organizations by
+the facts' catalog_id, a shared source page, or a near-identical name, and a listed service
+counts for its organization. A restricted place the bot
 labels ("(women)") is not counted harmful when the person never said who they are.
 
-Usage: python bench/relevance.py [--cases]   (--cases prints every case's list)
+Usage: python bench/relevance.py [--cases] [CASES.yaml]   (--cases prints every case's list;
+  default cases: bench/data/relevance_cases.yaml)
+"best possible" is the mean of min(3, accepted services of the case's need in the catalog):
+what a perfect ranking of this catalog would score.
 Before the service-level catalog (2026-12-02): relevant of top 3 0.61, lists with a harmful
 entry 24/154, phone 94%, known hours 33%, guide-first 6/19.
 """
@@ -56,18 +60,19 @@ def organizations() -> list[dict]:
 
 
 def catalog_ids(facts: list[dict], catalog) -> dict[str, set[str]]:
-    """Facts name -> the catalog entries it is, by catalog_id, a shared source or its name."""
+    """Facts name -> the catalog organizations it is, by catalog_id, a shared source or name."""
     by_name: dict[str, set[str]] = {}
-    resources = list(catalog.resources.values())
-    names = {r.id: normalize(r.name) for r in resources}
+    organizations = list(catalog.organizations.values())
+    names = {o.id: normalize(o.name) for o in organizations}
     for org in facts:
         ids = set()
-        if org.get("catalog_id") in catalog.resources:
+        if org.get("catalog_id") in catalog.organizations:
             ids.add(org["catalog_id"])
         source = str(org.get("source") or "")
-        ids |= {r.id for r in resources if source and source in r.source}
+        sharing = {o.id for o in organizations if source and source in o.source}
+        ids |= sharing if len(sharing) == 1 else set()  # a directory page names many
         name = normalize(org["name"])
-        ids |= {rid for rid, other in names.items() if fuzz.token_set_ratio(name, other) >= 92}
+        ids |= {oid for oid, other in names.items() if fuzz.token_set_ratio(name, other) >= 92}
         by_name.setdefault(org["name"], set()).update(ids)
     return by_name
 
@@ -99,27 +104,29 @@ def converse(services, clock: list, case: dict, number: int):
 
 def main() -> None:
     show = "--cases" in sys.argv
+    files = [Path(a) for a in sys.argv[1:] if not a.startswith("--")]
     clock = [dt.datetime.now(ZONE)]
     with tempfile.TemporaryDirectory() as folder:
         server = EmbeddedRedis(Path(folder), persistent=False).start()  # fresh conversations
         try:
             settings = Settings.from_env({"CPR_ENV": "development", "REDIS_URL": server.url})
-            report(build_web(settings, now=lambda: clock[0]), clock, show)
+            report(build_web(settings, now=lambda: clock[0]), clock, show,
+                   files[0] if files else CASES)
         finally:
             server.stop()
 
 
-def report(services, clock: list, show: bool) -> None:
+def report(services, clock: list, show: bool, path: Path) -> None:
     catalog = services.catalog
     names = catalog_ids(organizations(), catalog)
-    cases = yaml.safe_load(CASES.read_text())["cases"]
-    relevant, harmful_lists, listed, with_phone, with_hours = [], 0, 0, 0, 0
+    cases = yaml.safe_load(path.read_text())["cases"]
+    relevant, best, harmful_lists, listed, with_phone, with_hours = [], [], 0, 0, 0, 0
     segments, guide_cases, guide_first, lists = [], 0, 0, 0
     unmatched = sorted({n for c in cases for n in c["accept"] if not names.get(n)})
     for number, case in enumerate(cases):
         state, replies = converse(services, clock, case, number)
-        shown = [catalog.resources[r] for r in (state.get("shown") or [])[:3]
-                 if r in catalog.resources]
+        shown = [catalog.services[s] for s in (state.get("shown") or [])[:3]
+                 if s in catalog.services]
         said = " ".join(replies).lower()
         segments += [segment_count(r) for r in replies]
         accept = set().union(*(names.get(n, set()) for n in case["accept"]))
@@ -132,24 +139,30 @@ def report(services, clock: list, show: bool) -> None:
                              for w in ("man", "woman", "male", "female", "hombre", "mujer",
                                        "men", "women", "guy", "lady", "dad", "mom", "father",
                                        "mother"))
-        bad = [r for r in shown if r.id in harm and not (
+        bad = [r for r in shown if r.organization.id in harm and not (
             not stated and any(label in said for label in LABELS.get(sex, ())))]
         if case.get("guide_first"):
             guide_cases += 1
             guide_first += bool(state.get("guide")) or any(GUIDE_PAGE.search(r) for r in replies)
         if not case.get("guide_first") or shown:
             lists += 1
-            relevant.append(sum(r.id in accept for r in shown))
+            relevant.append(sum(r.organization.id in accept for r in shown))
+            best.append(min(3, sum(s.organization.id in accept and s.category == case["category"]
+                                   and catalog.kinds[s.kind].public
+                                   for s in catalog.services.values())))
             harmful_lists += bool(bad)
             listed += len(shown)
             with_phone += sum(bool(r.phone) for r in shown)
             with_hours += sum(r.hours is not None for r in shown)
         if show:
-            marks = ["+" if r.id in accept else ("!" if r in bad else " ") for r in shown]
+            marks = ["+" if r.organization.id in accept else ("!" if r in bad else " ")
+                     for r in shown]
             print(f"{case['id']} {case['category']:14s} {' '.join(case['messages'])[:50]!r:54s}"
-                  + " | ".join(f"{m}{r.name[:28]}" for m, r in zip(marks, shown, strict=True)))
+                  + " | ".join(f"{m}{r.label[:16]}:{r.name[:14]}"
+                               for m, r in zip(marks, shown, strict=True)))
     print(f"{len(cases)} cases, {lists} answered with a list, {guide_cases} guide-first")
-    print(f"relevant of top 3:     {statistics.mean(relevant):.2f}   (target >= 2.5)")
+    print(f"relevant of top 3:     {statistics.mean(relevant):.2f}   (target >= 2.5; best "
+          f"possible with this catalog {statistics.mean(best):.2f})")
     print(f"lists with a harmful entry: {harmful_lists}/{lists} ({harmful_lists / lists:.0%})"
           "   (target 0)")
     print(f"listed places with a phone: {with_phone}/{listed} ({with_phone / max(listed, 1):.0%})"

@@ -38,8 +38,8 @@ def replies(lang, catalog, flow, gazetteer):
         for text in dialog.preview_results(lang, [need], place, page, NOW):
             yield "result list", text
     writer = Writer(flow, lang, NOW)
-    for resource in catalog.resources.values():
-        yield "details", writer.details(resource)
+    for service in catalog.services.values():
+        yield "details", writer.details(service)
     for guide in catalog.guides.values():
         for page in writer.steps_pages(guide):
             yield "guide page", page

@@ -38,16 +38,24 @@ CONVERSATIONS = {
     ],
     "details give address, phone, hours and who it is for": [
         ("ID 35204", [LIST_LINE], []),
-        ("1", [r"Jefferson County Health Dep", r"1400 Sixth Avenue", r"Call 205-588-5234",
-               r"Open til 4:30pm"], []),
+        ("1", [r"^Health Dept Central: Birth certificates",
+               r"1400 Sixth Avenue", r"Call 205-588-5234", r"Call for hours",
+               r"You, a parent, spouse"], []),
     ],
-    "an ID office's details come with the how-to steps, and STEPS pages through them": [
-        ("i need my birth certificate 35233", [r"ID and papers near 35233"], []),
-        ("1", [r"Call 205-588-5234", r"\n1\. "], []),
-        ("steps", [r"\n\d\. "], []),
+    "a task with steps gets the steps first, then places on MORE, and STEPS pages on": [
+        ("i need my birth certificate 35233", [r"^Get your birth certificate:\n1\. ",
+                                               r"MORE for places"], [r"\d\) "]),
+        ("MORE", [r"^ID and papers near 35233:\n1\) Health Dept"], []),
+        ("1", [r"Call 205-588-5234"], []),
+        ("steps", [r"\n[2-9]\. "], []),
+    ],
+    "STEPS at the place question gives the steps and still waits for the place": [
+        ("i need an id", [r"what ZIP"], []),
+        ("STEPS", [r"^Get an Alabama state ID:\n1\. "], [r"did not catch"]),
+        ("35203", [r"^ID and papers near 35203:"], []),
     ],
     "STEPS after a list gives the guide for that need": [
-        ("state id 35203", [r"Reply STEPS: Get an Alabama state ID"], []),
+        ("id 35203", [r"Reply STEPS: Get an Alabama state ID"], []),
         ("STEPS", [r"^Get an Alabama state ID:\n1\. ", r"[Bb]irth certificate"], []),
     ],
     "two needs in one message are answered one after the other": [
@@ -56,9 +64,12 @@ CONVERSATIONS = {
                                                r"Reply 1-6 for details"], []),
         ("5", [PHONE], []),
     ],
-    "MORE shows the next places": [
+    "MORE shows the next places and keeps their numbers, so any can be picked": [
         ("jobs 35203", [LIST_LINE], []),
-        ("MORE", [r"^Jobs near 35203:", r"1\) "], []),
+        ("MORE", [r"^Jobs near 35203:\n4\) [^\n]+\n5\) ", r"Reply 4-6 for details"],
+         [r"\n1\) "]),
+        ("5", [PHONE], [r"Reply with a number"]),
+        ("2", [PHONE], [r"Reply with a number"]),
     ],
     "MENU and RESET work from any step": [
         ("food", [r"what ZIP"], []),
@@ -97,11 +108,12 @@ CONVERSATIONS = {
     "questions about the places just listed are answered from the catalog": [
         ("need a bed tonite 35204", [LIST_LINE], []),
         ("is the first one open now", [r"^1\) First Light Shelter: Open 24/7"], [r"\n2\) "]),
-        ("how do i get there", [r"1\) First Light Shelter: Corner of 4th Ave N",
+        ("how do i get there", [r"1\) First Light Shelter: 2230 Fourth Avenue North",
                                 r"MAX 205-521-0101"], []),
         ("do they take people with a record", [r"(takes people with records|Call first)"],
          []),
-        ("the urban league", [r"^Birmingham Urban League", r"Call 205-326-0162"], []),
+        ("jimmie hale", [r"^Jimmie Hale Mission: Men's shelter beds", r"Call 205-323-5878"],
+         []),
     ],
     "the answer to the place question is a place, whatever else it says": [
         ("food", [r"what ZIP"], []),
@@ -112,6 +124,51 @@ CONVERSATIONS = {
     ],
     "a place question about a topic gets the guide at once": [
         ("can i vote with a felony", [r"^Can I vote with a felony\?:\n1\. "], []),
+    ],
+    "a bed tonight with no sex said lists men's and women's beds, labeled, no waiting list": [
+        ("need a bed tonight 35203", [r"\(women\)", r"\(men\)"],
+         [r"waiting list", r"[Rr]ent help", r"Housing Authority"]),
+    ],
+    "a man asking for a bed gets men's and open beds only, and it is remembered": [
+        ("im a man need a bed tonight 35203", [r"Firehouse", r"\(men\)"], [r"\(women\)"]),
+        ("need clothes", [r"^Clothes near 35203:"], [r"\(women\)"]),
+    ],
+    "who the person is, said after a list, gets the same help again for them": [
+        ("need detox 35203", [r"Medical detox"], []),
+        ("im a woman with 2 kids", [r"^Drug and alcohol help near 35203:", r"\(women"],
+         [r"\(men", r"Kids and family"]),
+    ],
+    "a waiting list is said to be one": [
+        ("how do i sign up for section 8 35212", [r"Housing Auth[^\n]*\(waiting list\)"], []),
+    ],
+    "food near Bessemer lists a pantry in Bessemer": [
+        ("need groceries bessemer",
+         [r"^Food near Bessemer:", r"Salvation Army Bessemer: Food pantry"], []),
+    ],
+    "a place only for people with HIV is labeled so, and ranks below open ones": [
+        ("need clothes 35233", [LIST_LINE], [r"AIDS Outreach"]),
+        ("MORE", [r"AIDS Outreach[^\n]*\(people with HIV\)"], []),
+    ],
+    "a warehouse that serves no one who walks in is never listed": [
+        ("food 35209", [LIST_LINE], [r"Food Bank[^\n]*partner agencies", r"Christian Service"]),
+        ("MORE", [r"\d\) "], [r"Food bank for partner", r"Food supply for ministries"]),
+    ],
+    "Spanish details carry Spanish notes only, without source years": [
+        ("necesito comida 35211", [r"^Comida cerca de 35211:"], []),
+        ("1", [r"Horario: ", r"Llame al"], [r"from the", r"partner list", r"\(20\d\d\)"]),
+    ],
+    "STEPS after a finished guide says it was the last step": [
+        ("can i vote with a felony", [r"^Can I vote with a felony\?:\n1\. "], []),
+        ("steps", [r"\n\d\. "], []),
+        ("steps", [r"\n\d\. |last step"], []),
+        ("steps", [r"\n\d\. |last step"], []),
+        ("steps", [r"\n\d\. |last step"], []),
+    ],
+    "naloxone gets the steps first, then places": [
+        ("where can i get narcan 35203", [r"^Get naloxone \(Narcan\):\n1\. ", r"MORE for places"],
+         [r"\d\) "]),
+        ("more", [r"^Drug and alcohol help near 35203:\n1\) Health Dept Central"],
+         [r"\n2\) ", r"Reply STEPS: Get naloxone"]),
     ],
 }
 

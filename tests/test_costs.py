@@ -51,12 +51,12 @@ def test_every_sentence_with_the_longest_values(world, lang):
               "first": 1, "last": 6, "guide": longest(g.title_es if lang == "es" else g.title
                                                      for g in catalog.guides.values()),
               "time": "12:30pm", "when": "Wed 12:30pm", "phone": "205-555-0100",
-              "website": longest(r.website for r in catalog.resources.values()),
-              "hours_note": longest(r.hours_note for r in catalog.resources.values()),
+              "website": longest(r.website for r in catalog.services.values()),
+              "hours_note": longest(r.hours_note for r in catalog.services.values()),
               "mentor": "Bartholomew", "code": "4821", "area": "Pleasant Grove",
               "coordinator": "205-555-0100", "language": "ES", "codes": "4821, 5531",
               "name": longest(
-                  r.name for r in catalog.resources.values()),
+                  r.name for r in catalog.services.values()),
               # A relayed text is the person's own words; ours is only the prefix.
               "text": "x" * 100}
     for key, text in flow.sentences[lang].items():
@@ -85,8 +85,8 @@ def test_every_resource_details_and_guide_page(world, lang):
     catalog, flow, _ = world
     for now in (MONDAY_MORNING, SATURDAY_NIGHT):
         writer = Writer(flow, lang, now)
-        for resource in catalog.resources.values():
-            assert_affordable([writer.details(resource)], lang, resource.id)
+        for service in catalog.services.values():
+            assert_affordable([writer.details(service)], lang, service.id)
     for guide in catalog.guides.values():
         pages = writer.steps_pages(guide)
         assert pages

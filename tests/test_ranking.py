@@ -1,5 +1,6 @@
-"""Ranking: nearest first, open first, wanted first, service areas kept, and the fast index
-gives exactly what scoring every resource would."""
+"""Ranking: fit before distance, restricted services labeled and below, both sexes offered when
+the person has not said, service areas kept, and the fast index gives exactly what scoring
+every service would."""
 
 from __future__ import annotations
 
@@ -9,19 +10,23 @@ import random
 import pytest
 
 from cpr_bot.catalog.hours import WeeklyHours
-from cpr_bot.catalog.model import ATTRIBUTES, CATEGORIES, Resource
-from cpr_bot.catalog.places import Gazetteer
+from cpr_bot.catalog.model import CATEGORIES, Eligibility, Organization, Service, load_kinds
+from cpr_bot.catalog.places import Gazetteer, miles_between
 from cpr_bot.catalog.ranking import (
-    OPPOSITE,
-    WANTED_BONUS,
+    UNLOCATED_MILES,
     CategoryIndex,
+    Seeker,
+    excluded,
+    score,
     static_penalty,
-    status_penalty,
 )
 from cpr_bot.catalog.resources import load_catalog
 from cpr_bot.config import ROOT
 
 from .conftest import CHICAGO, MONDAY_MORNING
+
+KINDS = load_kinds()
+TUESDAY_NIGHT = dt.datetime(2026, 12, 1, 21, 30, tzinfo=CHICAGO)
 
 
 @pytest.fixture(scope="module")
@@ -29,96 +34,160 @@ def gazetteer():
     return Gazetteer(ROOT / "data" / "places.yaml")
 
 
-def brute_force(resources, near, now, limit, skip, wants):
-    """Score every resource the slow, obvious way."""
-    excluded = {OPPOSITE[w] for w in wants if w in OPPOSITE}
-    bonus_for = [w for w in wants if w not in OPPOSITE]
+@pytest.fixture(scope="module")
+def catalog(gazetteer):
+    return load_catalog(ROOT / "data" / "resources.yaml", gazetteer)
+
+
+def brute_force(services, near, now, limit, skip, seeker):
+    """Score every service the slow, obvious way."""
     scored = []
-    for r in resources:
-        if excluded & set(r.attributes) or not r.serves_place(near):
+    for s in services:
+        if excluded(s, seeker, near):
             continue
         if near is None:
             miles = 0.0
-        elif r.location is None:
-            miles = 8.0
+        elif s.location is None:
+            miles = UNLOCATED_MILES
         else:
-            from cpr_bot.catalog.places import miles_between
-
-            miles = miles_between(near.lat, near.lon, r.location.lat, r.location.lon)
-        score = miles + static_penalty(r) + status_penalty(r, now)
-        if bonus_for and any(w in r.attributes for w in bonus_for):
-            score -= WANTED_BONUS
-        scored.append((score, static_penalty(r), r.name, r))
+            miles = miles_between(near.lat, near.lon, s.location.lat, s.location.lon)
+        match = score(s, KINDS[s.kind], miles, seeker, now)
+        if match:
+            scored.append((match.score, static_penalty(s), s.name, s))
     scored.sort(key=lambda item: item[:3])
     return [item[3] for item in scored[skip : skip + limit]]
+
+
+def service(sid, location, kind="pantry", category="food", phone="205-555-0100",
+            address="1 Main St", hours=None, access="walk_in", **rules):
+    organization = Organization(id=f"org-{sid}", name=f"Org {sid}", source=["https://x.org"],
+                                last_verified=dt.date(2026, 11, 1), phone=phone,
+                                address=address)
+    return Service(id=sid, organization=organization, name=f"Place {sid}", category=category,
+                   kind=kind, access=access, hours=WeeklyHours(hours) if hours else None,
+                   eligibility=Eligibility(**rules), location=location)
 
 
 def synthetic(n, gazetteer, rng):
     zips = ["35203", "35204", "35020", "35215", "35244", "35064", "35211", "35218", "35217"]
     hours = [None, ["24/7"], ["Mon-Fri 09:00-17:00"], ["Mon-Sun 18:00-07:00"], ["Sat 10:00-12:00"]]
+    rules = [{}, {"sex": "men"}, {"sex": "women"}, {"families": "only"}, {"cost": "free"},
+             {"id_required": False}, {"veterans_only": True}, {"max_age": 24}]
     out = []
     for i in range(n):
-        line = rng.choice(hours)
-        out.append(Resource(
-            id=f"r{i}", name=f"Place {i:04d}", categories=["food"], source=["https://x.org"],
-            last_verified=dt.date(2026, 11, 1), phone=rng.choice(["", "205-555-0100"]),
-            address=rng.choice(["", "1 Main St"]), hours=WeeklyHours(line) if line else None,
-            attributes=rng.sample(sorted(ATTRIBUTES), rng.randint(0, 2)),
-            confirm_first=rng.random() < 0.3,
-            serves=frozenset(["35211"]) if rng.random() < 0.05 else frozenset(),
-            location=None if rng.random() < 0.1 else gazetteer.locate_zip(rng.choice(zips)),
-        ))
+        made = service(
+            f"{i:04d}", None if rng.random() < 0.1 else gazetteer.locate_zip(rng.choice(zips)),
+            kind=rng.choice(["pantry", "hot_meal", "snap_benefits"]),
+            phone=rng.choice(["", "205-555-0100"]), address=rng.choice(["", "1 Main St"]),
+            hours=rng.choice(hours), access=rng.choice(["walk_in", "call_first", "referral"]),
+            **rng.choice(rules))
+        if rng.random() < 0.05:
+            made.serves = frozenset(["35211"])
+        out.append(made)
     return out
 
 
 def test_index_matches_brute_force(gazetteer):
     rng = random.Random(3)
-    resources = synthetic(600, gazetteer, rng)
-    index = CategoryIndex(resources)
+    services = synthetic(600, gazetteer, rng)
+    index = CategoryIndex(services, KINDS, "food")
     places = [None, *(gazetteer.locate_zip(z) for z in ("35204", "35020", "35211", "35244"))]
-    wants_options = [(), ("women_only",), ("no_id_needed",), ("records_ok", "men_only")]
+    seekers = [Seeker(facts=frozenset({"men_only"})),
+               Seeker(frozenset({"hot_meal"}), frozenset({"women_only", "families"})),
+               Seeker(facts=frozenset({"men_only", "veteran"}), prefer=frozenset({"free"})),
+               Seeker(frozenset({"pantry"}), frozenset({"women_only", "no_id"}),
+                      frozenset({"no_id_needed"}))]
     for _ in range(300):
         near = rng.choice(places)
         now = MONDAY_MORNING + dt.timedelta(minutes=rng.randrange(7 * 1440))
-        wants, skip = rng.choice(wants_options), rng.choice([0, 3, 6])
-        fast = index.rank(near, now, 3, skip, wants)
-        slow = brute_force(resources, near, now, 3, skip, wants)
-        assert [r.id for r in fast] == [r.id for r in slow]
+        seeker, skip = rng.choice(seekers), rng.choice([0, 3, 6])
+        fast = index.rank(near, now, 3, skip, seeker)
+        slow = brute_force(services, near, now, 3, skip, seeker)
+        assert [m.service.id for m in fast] == [s.id for s in slow]
 
 
-def test_a_person_in_bessemer_gets_bessemer_first(gazetteer):
-    catalog = load_catalog(ROOT / "data" / "resources.yaml", gazetteer)
+def test_a_bed_tonight_downtown_offers_mens_and_womens_beds_and_no_waiting_list(catalog,
+                                                                                gazetteer):
+    found = catalog.nearest("shelter", gazetteer.locate_zip("35203"), TUESDAY_NIGHT, 3, 0,
+                            Seeker(frozenset({"emergency_bed"})))
+    assert {m.service.kind for m in found} == {"emergency_bed"}
+    assert {m.service.eligibility.sex for m in found} >= {"men", "women"}
+    assert all(m.barrier is None for m in found)
+
+
+def test_a_man_is_never_offered_a_womens_service(catalog, gazetteer):
+    man = Seeker(frozenset({"emergency_bed"}), frozenset({"men_only"}))
+    for category in CATEGORIES:
+        found = catalog.nearest(category, gazetteer.locate_zip("35204"), TUESDAY_NIGHT, 50, 0,
+                                man)
+        assert not [m.service.id for m in found if m.service.eligibility.sex == "women"]
+
+
+def test_waiting_lists_and_referrals_rank_below_help_and_say_why(catalog, gazetteer):
+    found = catalog.nearest("shelter", gazetteer.locate_zip("35203"), MONDAY_MORNING, 50, 0,
+                            Seeker(facts=frozenset({"men_only"})))
+    barriers = [m.barrier for m in found]
+    first_blocked = next(i for i, b in enumerate(barriers) if b)
+    assert all(barriers[first_blocked:])
+    waitlists = [m for m in found if m.service.kind == "public_housing_waitlist"]
+    assert waitlists and all(m.barrier == "waitlist" for m in waitlists)
+    assert all(m.barrier == "referral" for m in found if m.service.access == "referral")
+
+
+def test_a_family_shelter_waits_for_someone_with_children(catalog, gazetteer):
+    near = gazetteer.locate_zip("35205")
+    alone = catalog.nearest("shelter", near, TUESDAY_NIGHT, 50, 0,
+                            Seeker(frozenset({"emergency_bed"}), frozenset({"men_only"})))
+    family = {m.service.id: m for m in alone}["family-promise-family-shelter"]
+    assert family.barrier == "families"
+    mother = catalog.nearest("shelter", near, TUESDAY_NIGHT, 3, 0,
+                             Seeker(frozenset({"emergency_bed"}),
+                                    frozenset({"women_only", "families"})))
+    assert "family-promise-family-shelter" in [m.service.id for m in mother]
+
+
+def test_suppliers_that_serve_no_walk_ins_are_never_listed(catalog):
+    listed = {s.id for _, s in catalog.indexes["food"].everywhere}
+    suppliers = {s.id for s in catalog.services.values() if s.kind == "supplier_not_public"}
+    assert suppliers and not suppliers & listed
+
+
+@pytest.mark.parametrize("town", ["Bessemer", "Fairfield", "Center Point"])
+def test_food_near_a_town_lists_a_pantry_in_that_town(catalog, gazetteer, town):
+    found = catalog.nearest("food", gazetteer.locate_name(town), MONDAY_MORNING, 3)
+    assert any(m.service.kind == "pantry" and m.service.city == town for m in found)
+
+
+def test_a_person_in_bessemer_gets_bessemer_first(catalog, gazetteer):
     bessemer = gazetteer.locate_name("Bessemer")
     for category in CATEGORIES:
         found = catalog.nearest(category, bessemer, MONDAY_MORNING, 3)
-        in_bessemer = [r for r in catalog.indexes[category].everywhere
-                       if r[1].city == "Bessemer" and r[1].phone]
-        if in_bessemer and found:
-            assert found[0].city == "Bessemer", category
+        fitting = [s for _, s in catalog.indexes[category].everywhere
+                   if s.city == "Bessemer" and s.phone and s.address and s.location
+                   and miles_between(bessemer.lat, bessemer.lon, s.location.lat,
+                                     s.location.lon) < 2
+                   and score(s, KINDS[s.kind], 0.0, Seeker(), MONDAY_MORNING).score < 10]
+        if fitting:
+            assert found[0].service.city == "Bessemer", category
 
 
 def test_open_now_beats_closed_nearby(gazetteer):
     here = gazetteer.locate_zip("35204")
-    night = dt.datetime(2026, 11, 30, 21, 0, tzinfo=CHICAGO)
-    day_shelter = Resource(id="day", name="Day Center", categories=["shelter"],
-                           source=["https://x.org"], last_verified=dt.date(2026, 11, 1),
-                           phone="205-555-0101", address="1 A St",
-                           hours=WeeklyHours(["Mon-Fri 07:00-15:00"]), location=here)
-    night_shelter = Resource(id="night", name="Night Shelter", categories=["shelter"],
-                             source=["https://x.org"], last_verified=dt.date(2026, 11, 1),
-                             phone="205-555-0102", address="2 B St",
-                             hours=WeeklyHours(["Mon-Sun 18:00-07:00"]),
-                             location=gazetteer.locate_zip("35211"))
-    ranked = CategoryIndex([day_shelter, night_shelter]).rank(here, night, 2, 0, ())
-    assert [r.id for r in ranked] == ["night", "day"]
+    day = service("day", here, kind="day_center", category="shelter",
+                  hours=["Mon-Fri 07:00-15:00"])
+    night = service("night", gazetteer.locate_zip("35211"), kind="emergency_bed",
+                    category="shelter", hours=["Mon-Sun 18:00-07:00"])
+    ranked = CategoryIndex([day, night], KINDS, "shelter").rank(here, TUESDAY_NIGHT, 2, 0, Seeker())
+    assert [(m.service.id, m.barrier) for m in ranked] == [("night", None), ("day", "closed")]
 
 
-def test_service_area_and_sex_are_respected(gazetteer):
-    catalog = load_catalog(ROOT / "data" / "resources.yaml", gazetteer)
+def test_a_service_with_only_an_area_is_placed_in_its_area(catalog, gazetteer):
+    fold = catalog.services["shepherds-fold-transitional"]
+    assert fold.location == gazetteer.locate_name("West End") and not fold.address
+
+
+def test_service_area_is_respected(catalog, gazetteer):
     outside = catalog.nearest("food", gazetteer.locate_zip("35215"), MONDAY_MORNING, 50)
-    assert "greater-st-john-food-pantry" not in [r.id for r in outside]
+    assert "greater-st-john-pantry" not in [m.service.id for m in outside]
     inside = catalog.nearest("food", gazetteer.locate_zip("35211"), MONDAY_MORNING, 50)
-    assert "greater-st-john-food-pantry" in [r.id for r in inside]
-    for_men = catalog.nearest("shelter", gazetteer.locate_zip("35204"), MONDAY_MORNING, 50,
-                              wants=("men_only",))
-    assert not any("women_only" in r.attributes for r in for_men)
+    assert "greater-st-john-pantry" in [m.service.id for m in inside]

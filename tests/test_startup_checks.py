@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -80,24 +81,32 @@ def test_the_app_refuses_to_start_on_a_broken_flow(conversations, redis_url, red
 
 
 BROKEN_CATALOG = """
-resources:
+organizations:
   - id: good-place
     name: Good Place
-    categories: [food]
     source: https://example.org/a
     last_verified: "2026-11-01"
+    services:
+      - {id: good-place-pantry, name: Pantry, category: food, kind: pantry, access: walk_in}
   - id: good-place
     name: Twin
-    categories: [food, pizza]
     phone: "555-1234"
     zip: "90210"
-    hours: ["Mon-Fri 9am-5pm"]
+    address: "P.O. Box 12"
     source: https://example.org/b
     last_verified: "2026-11-01"
+    services:
+      - id: twin-meals
+        name: Meals
+        category: food
+        kind: emergency_bed
+        access: sometimes
+        hours: ["Mon-Fri 9am-5pm"]
+        eligibility: {sex: anyone, min_age: "eighteen", shoe_size: 9}
   - id: no-source
     name: Nowhere
-    categories: [food]
     last_verified: "someday"
+    services: []
 """
 
 
@@ -107,30 +116,35 @@ def test_a_broken_catalog_lists_every_problem(tmp_path, redis_url, redis_client)
     with pytest.raises(CatalogError) as caught:
         create_app(make_settings(redis_url, catalog_path=path), redis_client)
     problems = {(entry, field) for entry, field, _ in caught.value.problems}
-    assert {("good-place", "id"), ("good-place", "categories"), ("good-place", "phone"),
-            ("good-place", "zip"), ("good-place", "hours"), ("no-source", "source"),
-            ("no-source", "last_verified")} <= problems
+    assert {("good-place", "id"), ("good-place", "phone"), ("good-place", "zip"),
+            ("good-place", "address"), ("twin-meals", "kind"), ("twin-meals", "access"),
+            ("twin-meals", "hours"), ("twin-meals", "eligibility.sex"),
+            ("twin-meals", "eligibility.min_age"), ("twin-meals", "eligibility.shoe_size"),
+            ("no-source", "source"), ("no-source", "last_verified"),
+            ("no-source", "services")} <= problems
 
 
 def test_catalog_check_command(tmp_path):
     good = subprocess.run([sys.executable, "-m", "cpr_bot.cli", "catalog", "check"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert good.returncode == 0, good.stdout + good.stderr
-    assert "OK" in good.stdout
+    assert re.search(r"\d+ organizations, \d+ services, \d+ guides, OK", good.stdout)
     path = tmp_path / "resources.yaml"
     path.write_text(BROKEN_CATALOG)
     bad = subprocess.run([sys.executable, "-m", "cpr_bot.cli", "catalog", "check", "--file",
                           str(path)], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert bad.returncode == 1
     assert "good-place: phone: not a valid US phone number: '555-1234'" in bad.stdout
-    assert "good-place: hours: cannot read hours 'Mon-Fri 9am-5pm'" in bad.stdout
+    assert "twin-meals: hours: cannot read hours 'Mon-Fri 9am-5pm'" in bad.stdout
+    assert "twin-meals: kind: 'emergency_bed' is not a kind of food (one of: hot_meal" in bad.stdout
 
 
-def test_every_catalog_entry_keeps_its_source_and_verification_date():
+def test_every_organization_and_service_keeps_its_source_and_verification_date():
     data = yaml.safe_load((ROOT / "data" / "resources.yaml").read_text())
-    assert len(data["resources"]) >= 15
-    for entry in data["resources"]:
-        assert entry["source"] and entry["last_verified"], entry["id"]
+    assert len(data["organizations"]) >= 100
+    for organization in data["organizations"]:
+        assert organization["source"] and organization["last_verified"], organization["id"]
+        assert organization["services"], organization["id"]
 
 
 def test_the_menu_text_follows_the_menu_numbers(conversations):

@@ -9,6 +9,7 @@ listen es (a Spanish voice and recognizer), crisis (dials the crisis line), hang
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
@@ -307,12 +308,14 @@ def test_with_redis_down_a_caller_in_crisis_is_still_connected(redis_url):
 def test_names_with_ampersands_are_spoken_safely(app):
     from twilio.twiml.voice_response import VoiceResponse
 
+    from cpr_bot.catalog.ranking import Match
     from cpr_bot.conversation.replies import Writer
 
     services = app.extensions["cpr"]
-    resource = next(iter(services.catalog.resources.values()))
-    resource.name = 'Food & Friends <"Pantry">'
-    text = Writer(services.flow, "en", MONDAY_MORNING, "voice").spoken_results("Here:", [resource])
+    service = dataclasses.replace(next(iter(services.catalog.services.values())),
+                                  name='Food & Friends <"Pantry">')
+    text = Writer(services.flow, "en", MONDAY_MORNING, "voice").spoken_results(
+        "Here:", [Match(service)])
     response = VoiceResponse()
     response.say(text)
     assert 'Food & Friends <"Pantry">' in ET.fromstring(str(response)).find("Say").text

@@ -54,12 +54,13 @@ def cmd_catalog_check(args) -> int:
     stale = 0
     if args.stale is not None:
         limit = dt.date.today() - dt.timedelta(days=args.stale)
-        for resource in catalog.resources.values():
-            if resource.last_verified < limit:
+        for organization in catalog.organizations.values():
+            if organization.last_verified < limit:
                 stale += 1
-                print(f"{resource.id}: last_verified: {resource.last_verified} "
+                print(f"{organization.id}: last_verified: {organization.last_verified} "
                       f"(over {args.stale} days ago)")
-    print(f"{path}: {len(catalog.resources)} resources, {len(catalog.guides)} guides, OK"
+    print(f"{path}: {len(catalog.organizations)} organizations, {len(catalog.services)} "
+          f"services, {len(catalog.guides)} guides, OK"
           + (f"; {stale} not verified in {args.stale} days" if args.stale is not None else ""))
     return 0
 

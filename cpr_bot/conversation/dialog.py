@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from ..catalog.hours import WeeklyHours
-from ..catalog.model import CATEGORIES, Resource
+from ..catalog.model import CATEGORIES, Service
 from ..catalog.places import Place
+from ..catalog.ranking import Seeker
 from ..catalog.resources import Catalog
 from ..text import normalize
 from . import language
@@ -32,6 +33,12 @@ from .flows import Flow, Rule
 from .replies import Writer
 from .understanding import Understanding
 
+# What a person says about themselves ("im a man", "with my 2 kids"): kept for the whole
+# conversation, unlike the kind of help or features asked for in one request.
+PERSON_FACTS = frozenset({
+    "men_only", "women_only", "families", "veteran", "registry", "pets", "no_id", "no_car",
+    "hiv", "abuse_survivors", "disability",
+})
 # Places per page: three fit a text; two are what a caller can remember.
 PAGE_SIZE = {"sms": 3, "voice": 2}
 MAX_NEEDS = 2  # more lists than this in one reply costs too much; the rest wait for MORE
@@ -85,6 +92,24 @@ def _matches(rule: Rule, message: Understanding) -> bool:
     return message.intent == when
 
 
+def request_wants(wants: list[str]) -> list[str]:
+    """The kinds of help and features a message asks of a place, without the person's facts."""
+    return [w for w in wants if w not in PERSON_FACTS and not w.startswith("age:")]
+
+
+def remember_facts(state: dict, wants: list[str]) -> None:
+    """Add what a message says about the person to the conversation's facts."""
+    said = [w for w in wants if w in PERSON_FACTS or w.startswith("age:")]
+    if not said:
+        return
+    facts = set(state.get("facts") or [])
+    if {"men_only", "women_only"} & set(said):
+        facts -= {"men_only", "women_only"}
+    if any(w.startswith("age:") for w in said):
+        facts = {f for f in facts if not f.startswith("age:")}
+    state["facts"] = sorted(facts | set(said))
+
+
 def crisis_sentence(kind: str | None) -> str:
     """The crisis answer for what the safety net found; the general one for the star key."""
     return f"crisis_{kind}" if kind else "crisis"
@@ -109,6 +134,7 @@ class Dialog:
         if channel == "voice" and message.intent != "nothing":
             state["misses"] = 0
             state.pop("keypad_only", None)
+        remember_facts(state, message.wants)
         turn = Turn([], state, channel=channel, context=context or Context())
         rules = self.flow.rules_for(state["step"], channel)
         rule = next(r for r in rules if _matches(r, message))
@@ -127,13 +153,13 @@ class Dialog:
         return turn
 
     def _writer(self, turn: Turn, now: dt.datetime) -> Writer:
-        return Writer(self.flow, turn.state["lang"], now, turn.channel)
+        return Writer(self.flow, turn.state["lang"], now, turn.channel, self.catalog.kinds)
 
     # Actions: each may add replies and effects, and may return the next step.
 
     def _opt_out(self, turn: Turn, message: Understanding, now) -> None:
         turn.effects.append(OptOut())
-        for key in ("needs", "pending", "shown", "guide"):
+        for key in ("needs", "pending", "shown", "guide", "facts", "asked"):
             turn.state.pop(key, None)
 
     def _opt_in(self, turn: Turn, message: Understanding, now) -> None:
@@ -158,11 +184,23 @@ class Dialog:
             return self._repeat(turn, message, now)
         if target == "human":
             return self._offer_handoff(turn, message, now)
-        turn.state.pop("wants", None)
+        turn.state.pop("asked", None)
         return self._search(turn, [target], None, False, now)
+
+    def _search_again(self, turn: Turn, message: Understanding, now) -> str:
+        """The last search again with what the message adds about the person or the place."""
+        state = turn.state
+        state["asked"] = list(dict.fromkeys([*(state.get("asked") or []),
+                                             *request_wants(message.wants)]))
+        return self._search(turn, state["needs"], None, False, now)
 
     def _find_resources(self, turn: Turn, message: Understanding, now) -> str | None:
         state = turn.state
+        if state["step"] == "results" and state.get("needs") and message.wants and (
+                message.about_self or message.decided_by == "classifier"):
+            # "im a woman with 2 kids" after a list says who they are, not a new need; so
+            # does "no insurance" when only the models guessed a need in it.
+            return self._search_again(turn, message, now)
         shown = self._shown(state)
         named = self._named(shown, message) if message.decided_by == "classifier" else []
         if named:  # a place from the list, said by name, outranks a guessed need
@@ -179,7 +217,7 @@ class Dialog:
             turn.replies.append(self._writer(turn, now).say("menu"))
             return "menu"
         if message.intent in CATEGORIES:
-            state["wants"] = message.wants
+            state["asked"] = request_wants(message.wants)
         return self._search(turn, needs, message.place, message.word == "anywhere", now)
 
     def _search(self, turn: Turn, needs: list[str], place: Place | None, anywhere: bool,
@@ -197,9 +235,11 @@ class Dialog:
             turn.replies.append(writer.say("ask_place", need=writer.need_name(needs[0])))
             return "ask_place"
         state.pop("pending", None)
+        if needs != state.get("needs"):
+            state.pop("guide", None)  # a guide read for the same need goes on
         state["needs"] = needs
         state["page"] = 0
-        state.pop("guide", None)
+        state["shown"] = []
         self._render_results(turn, now)
         return "results"
 
@@ -225,6 +265,9 @@ class Dialog:
             return None
         if not turn.context.mentors_available:
             turn.replies.append(writer.say("human"))
+            if message.asks_mentor:  # no volunteer free: the programs that mentor, meanwhile
+                turn.state["asked"] = []
+                return self._search(turn, ["mentoring"], message.place, False, now)
             return None
         turn.replies.append(writer.say("handoff_consent"))
         return "consent"
@@ -259,7 +302,13 @@ class Dialog:
         """An ask with its own answer: a how-to guide, or what we know and 211."""
         guide = message.guide
         if guide and guide in self.catalog.guides:
-            turn.state["guide"], turn.state["guide_page"] = guide, 0
+            state = turn.state
+            state["guide"], state["guide_page"] = guide, 0
+            if message.intent in CATEGORIES and turn.channel == "sms":  # places on MORE
+                state.update(needs=[message.intent], asked=request_wants(message.wants),
+                             page=-1, shown=[])
+                if message.place:
+                    state["place"] = message.place.to_dict()
             return self._show_steps(turn, message, now)
         place = turn.state.get("place") or {}
         turn.replies.append(self._writer(turn, now).say(f"topic_{message.topic}"))
@@ -281,6 +330,8 @@ class Dialog:
             if named:  # one of the places by name: "jimmie hale", "firehouse"
                 return self._show_details(turn, dataclasses.replace(message, choice=named[0]),
                                           now)
+            if message.wants and state.get("needs"):  # "im a woman": the same need, for her
+                return self._search_again(turn, message, now)
             writer = self._writer(turn, now)
             turn.replies.extend([writer.say("not_understood"), writer.say("menu")])
             return "menu"
@@ -298,13 +349,13 @@ class Dialog:
         turn.replies.append("\n".join(lines))
         return None
 
-    def _shown(self, state: dict) -> list[Resource]:
+    def _shown(self, state: dict) -> list[Service]:
         """The places of the list last sent, in its order."""
-        return [self.catalog.resources[r] for r in state.get("shown") or []
-                if r in self.catalog.resources]
+        return [self.catalog.services[r] for r in state.get("shown") or []
+                if r in self.catalog.services]
 
     @classmethod
-    def _picked(cls, shown: list[Resource], message: Understanding) -> list[tuple[int, Resource]]:
+    def _picked(cls, shown: list[Service], message: Understanding) -> list[tuple[int, Service]]:
         """The places a follow-up is about: one picked by number or name, else all listed."""
         numbered = list(enumerate(shown, 1))
         pick = message.pick or message.choice
@@ -316,13 +367,13 @@ class Dialog:
         return [numbered[named[0] - 1]] if named else numbered
 
     @staticmethod
-    def _named(shown: list[Resource], message: Understanding) -> list[int]:
+    def _named(shown: list[Service], message: Understanding) -> list[int]:
         """The numbers of listed places the message names ("jimmie hale", "the firehouse")."""
         text = normalize(message.text)
         words = set(text.split())
         named = []
-        for number, resource in enumerate(shown, 1):
-            name = normalize(resource.name).split()
+        for number, service in enumerate(shown, 1):
+            name = normalize(service.organization.name).split()
             # Its first word ("firehouse"), two of its words ("urban league"), or nearly all
             # of it with a typo.
             shared = {w for w in name if len(w) >= 4} & words
@@ -373,52 +424,70 @@ class Dialog:
         return None
 
     def _more_results(self, turn: Turn, message: Understanding, now) -> str:
+        if turn.state.get("page", 0) < 0:  # places after a guide's steps
+            return self._search(turn, turn.state["needs"], None, False, now)
         turn.state["page"] = turn.state.get("page", 0) + 1
         self._render_results(turn, now)
         return "results"
+
+    def _seeker(self, state: dict) -> Seeker:
+        """What ranking needs to know: the kinds and features asked for, the person's facts."""
+        asked = state.get("asked") or []
+        return Seeker(frozenset(a for a in asked if a in self.catalog.kinds),
+                      frozenset(state.get("facts") or []),
+                      frozenset(a for a in asked if a not in self.catalog.kinds))
 
     def _render_results(self, turn: Turn, now: dt.datetime) -> None:
         state = turn.state
         writer = self._writer(turn, now)
         place = Place.from_dict(state["place"]) if state.get("place") else None
         needs = state["needs"][:MAX_NEEDS]
-        shown: list[str] = []
+        seeker = self._seeker(state)
+        # Numbers go on across pages, so any number shown can still be picked after MORE.
+        shown: list[str] = list(state.get("shown") or []) if state["page"] else []
         lists: list[tuple[str, list]] = []
+        fitting = 0
         for need in needs:
             size = PAGE_SIZE[turn.channel]
-            found = self.catalog.nearest(need, place, now, size, state["page"] * size,
-                                         tuple(state.get("wants", ())))
+            found = self.catalog.nearest(need, place, now, size, state["page"] * size, seeker)
             if not found:
                 key = "no_more" if state["page"] else "no_results"
                 turn.replies.append(writer.say(key, need=writer.need_name(need).lower()))
                 if not state["page"]:
                     turn.effects.append(Unmet(need, place.zip if place else "any"))
                 continue
-            numbered = [(len(shown) + i + 1, r) for i, r in enumerate(found)]
-            shown.extend(r.id for r in found)
+            numbered = [(len(shown) + i + 1, m) for i, m in enumerate(found)]
+            shown.extend(m.service.id for m in found)
             lists.append((need, numbered))
+            fitting += sum(m.barrier is None and m.tier == 0 for m in found)
+        first_number = len(state.get("shown") or []) + 1 if state["page"] else 1
         state["shown"] = shown
+        few = not state["page"] and lists and fitting < PAGE_SIZE[turn.channel] * len(lists)
         if turn.channel == "voice":
             for need, numbered in lists:
                 label = place.label if place else "Jefferson County"
                 intro = writer.say("results_intro", need=writer.need_name(need).lower(),
                                    place=label)
-                turn.replies.append(writer.spoken_results(intro, [r for _, r in numbered]))
+                turn.replies.append(writer.spoken_results(intro, [m for _, m in numbered]))
+            if few:
+                turn.replies.append(writer.say("few_fit"))
             turn.replies.append(writer.say("results_options"))
             return
         for index, (need, numbered) in enumerate(lists):
             name = writer.need_name(need)
             header = (writer.say("results_header_near", need=name, place=place.label)
                       if place else writer.say("results_header_any", need=name))
-            footer = ""
+            footer = []
             if index == len(lists) - 1:
-                first, last = 1, len(shown)
-                key = "results_footer_one" if first == last else "results_footer"
-                footer = writer.say(key, first=first, last=last)
+                last = len(shown)
+                key = "results_footer_one" if first_number == last else "results_footer"
+                footer = [writer.say(key, first=first_number, last=last)]
                 guides = self.catalog.guides_for_category(needs[0])
-                if guides:
+                if guides and not state.get("guide"):
                     title = guides[0].title_es if state["lang"] == "es" else guides[0].title
-                    footer += " " + writer.say("steps_offer", guide=title)
+                    footer.append(writer.say("steps_offer", guide=title))
+                if few:
+                    footer.append(writer.say("few_fit"))
             turn.replies.append(writer.result_list(header, numbered, footer))
 
     def _show_details(self, turn: Turn, message: Understanding, now) -> str:
@@ -426,11 +495,11 @@ class Dialog:
         writer = self._writer(turn, now)
         shown = state.get("shown") or []
         if not 1 <= message.choice <= len(shown) or shown[message.choice - 1] not in (
-            self.catalog.resources
+            self.catalog.services
         ):
             turn.replies.append(writer.say("pick_from_list"))
             return "results"
-        resource = self.catalog.resources[shown[message.choice - 1]]
+        resource = self.catalog.services[shown[message.choice - 1]]
         turn.replies.append(writer.details(resource))
         turn.effects.append(FollowUp(resource.id, resource.name))
         guides = self.catalog.guides_for(resource)
@@ -444,17 +513,19 @@ class Dialog:
         writer = self._writer(turn, now)
         guide = self.catalog.guides.get(state.get("guide", ""))
         if guide is None:
-            guides = [g for n in state.get("needs", []) for g in
-                      self.catalog.guides_for_category(n)]
+            needs = state.get("needs") or state.get("pending") or []
+            guides = [g for n in needs for g in self.catalog.guides_for_category(n)]
             guide = guides[0] if guides else None
             state["guide_page"] = 0
         if guide is None:
             turn.replies.append(writer.say("steps_none"))
-            return "results"
-        pages = writer.steps_pages(guide)
+            return None
+        pages = writer.steps_pages(guide, places=state.get("page", 0) < 0)
         page = state.get("guide_page", 0)
-        if page >= len(pages):
-            page = 0  # asked again after the last page: start over
+        if page >= len(pages):  # asked again after the last page: say so, then start over
+            turn.replies.append(writer.say("steps_done"))
+            state["guide_page"] = 0
+            return None
         turn.replies.append(pages[page])
         state["guide"], state["guide_page"] = guide.id, page + 1
-        return "results"
+        return None if state["step"] == "ask_place" else "results"

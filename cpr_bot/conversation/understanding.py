@@ -22,12 +22,26 @@ PRECEDENCE = (
     "weak human",
 )
 NEGATION_REACH = 3
+# Wants whose words also name a need ("no ID needed", "no insurance"): used up as wants.
+CONSUMED_WANTS = {"no_id_needed", "serves_uninsured"}
+# Wants that say who the person is rather than what they ask for.
+SELF_FACTS = {"men_only", "women_only", "families", "veteran", "registry", "pets", "no_id",
+              "no_car", "hiv", "abuse_survivors", "disability", "serves_uninsured"}
 # "Stop. I got what I needed": an opt-out keyword set off at the start is an opt-out.
 _LEADING_STOP = re.compile(
     r"\s*(stop|stopall|unsubscribe|cancel|basta)\s*([.!,;:]|por favor|porfa|please|pls|ya no)",
     re.I)
 _I_WOULD = re.compile(r"\b[Ii](?:['\u2019]d|d(?= (?:kill|love|like|rather|appreciate|really|"
                       r"be|do|go|take|give|want)\b))\b")
+# "im 19", "19 years old", "tengo 22 anos": an age said about oneself.
+_AGE = re.compile(r"\b(?:im|i am|tengo) (\d{2})\b"
+                  r"(?! (?:dollars|bucks|cents|minutes|hours|days|dolares|pesos))"
+                  r"|\b(\d{2}) (?:years old|yrs old|year old|yo|anos)\b")
+# "me and my 2 kids", "con mis tres hijos": children with the person.
+_CHILDREN = re.compile(r"\b(?:my|mis|with|con|w|and|y|tengo|have|got) "
+                       r"(?:\d|two|three|four|five|dos|tres|cuatro|cinco|little|young|small|"
+                       r"peque\w*) ?(?:kids|children|child|sons|daughters|babies|hijos|hijas|"
+                       r"ninos|ninas|nenes|chamacos)\b")
 # Below this, speech is too unsure to act on (except crisis words, which always count).
 MIN_SPEECH_CONFIDENCE = 0.4
 
@@ -45,7 +59,9 @@ class Understanding:
     language_wanted: str | None = None
     word: str | None = None  # a whole-message dialog word: more, steps, anywhere
     keyword: bool = False  # the whole message is a keyword such as STOP or MENU
-    wants: list[str] = field(default_factory=list)  # who a place must be for: women_only...
+    # What the person said about a place or themselves: women_only, families, age:19, and
+    # the kind of help asked for (emergency_bed, pantry...).
+    wants: list[str] = field(default_factory=list)
     asks_mentor: bool = False  # names a mentor: the bot offers a mentor handoff
     lang_evident: bool = False  # whether the words showed a language at all
     resubscribes: bool = False  # the whole message is a word that lifts an opt-out (YES)
@@ -54,6 +70,7 @@ class Understanding:
     topic: str | None = None  # an ask with its own answer: voting, expungement, pets...
     guide: str | None = None  # the how-to guide that answers the topic, if one does
     named_need: bool = False  # a need was named outright, not only hinted ("my PO")
+    about_self: bool = False  # says only who the person is: "im a woman with 2 kids"
     follow_up: str | None = None  # a question about places just listed: open_now, hours...
     off_topic: bool = False  # thanks, or an errand this line does not run
     decided_by: str = "rules"  # rules, net (crisis patterns) or classifier: who chose the intent
@@ -170,7 +187,7 @@ class Understander:
                 result.word = name
                 return result
         keyword = self._keyword(norm.split(), words)
-        result.wants, taken = self._wants(words)
+        result.wants, taken, result.about_self = self._wants(words)
         for i in in_place:
             taken[i] = True
         # A weak hint spelled only by a guess ("monkey" read as "money") is no evidence.
@@ -204,6 +221,9 @@ class Understander:
                       if keyword == label or label in strong or found.get(label)), None)
         if label == "topic":
             result.intent = self.vocab.topic_labels[result.topic]
+            kind = self.vocab.topic_kinds.get(result.topic)
+            if kind and kind not in result.wants:
+                result.wants.append(kind)  # the places offered after the steps
         else:
             result.topic = result.guide = None  # a stop or a person outranks the topic
             if label:
@@ -311,23 +331,41 @@ class Understander:
                         return intent
         return None
 
-    def _wants(self, words: list[str]) -> tuple[list[str], list[bool]]:
-        """Who the person needs a place to be for, and the words that said so.
+    def _wants(self, words: list[str]) -> tuple[list[str], list[bool], bool]:
+        """What the person wants of a place or says of themselves, the words that said so,
+        and whether the message says nothing else ("im a woman with 2 kids").
 
         Phrases that name a need word ("no ID needed") are used up here, so "ID" in them is
         not read as asking for an ID.
         """
         wants: list[str] = []
         taken = [False] * len(words)
+        about_self = [False] * len(words)  # words that say who the person is
         for size in (4, 3, 2, 1):
             for start in range(len(words) - size + 1):
-                attribute = self.vocab.wants.get(tuple(words[start : start + size]))
-                if attribute and not any(taken[start : start + size]):
-                    if attribute not in wants:
-                        wants.append(attribute)
-                    if attribute == "no_id_needed":
+                labels = self.vocab.wants.get(tuple(words[start : start + size]), ())
+                if labels and not any(taken[start : start + size]):
+                    wants.extend(label for label in labels if label not in wants)
+                    if CONSUMED_WANTS.intersection(labels):
                         taken[start : start + size] = [True] * size
-        return wants, taken
+                    if SELF_FACTS.intersection(labels):
+                        about_self[start : start + size] = [True] * size
+        text = " ".join(words)
+        children = _CHILDREN.search(text)
+        if children and "families" not in wants:
+            wants.append("families")
+        age = _AGE.search(text)
+        if age and 16 <= int(age.group(1) or age.group(2)) <= 99:
+            wants.append(f"age:{int(age.group(1) or age.group(2))}")
+        for match in (children, age):
+            if match:  # the words of the match, by where they start in the text
+                first = text[: match.start()].count(" ")
+                about_self[first : first + match.group(0).count(" ") + 1] = [True] * (
+                    match.group(0).count(" ") + 1)
+        only_about_self = any(about_self) and all(
+            covered or word in self.vocab.self_words or word.isdigit()
+            for covered, word in zip(about_self, words, strict=True))
+        return wants, taken, only_about_self
 
     def _phrase_hits(self, words: list[str], taken: list[bool]) -> list[_Hit]:
         """Vocabulary phrases in the message, longest first, minus negated ones."""

@@ -71,10 +71,13 @@ class Vocabulary:
             markers = data["language_markers"]
             common = _words(data["common_words"])
             self.fillers = _words(data["fillers"])
-            self.wants = {
-                tuple(normalize(str(phrase)).split()): attribute
-                for attribute, phrases in data["wants"].items() for phrase in phrases
-            }
+            self.self_words = _words(data["self_words"])
+            self.wants: dict[tuple[str, ...], list[str]] = {}
+            for section in ("wants", "kinds"):
+                for label, phrases in data[section].items():
+                    for phrase in phrases:
+                        key = tuple(normalize(str(phrase)).split())
+                        self.wants.setdefault(key, []).append(label)
             self.mentor_words = _words(data["mentor_words"])
             self.yielding = {tuple(normalize(str(p)).split()) for p in data["yielding"]}
             self.off_topic = [normalize(str(p)).split() for p in data["off_topic"]]
@@ -96,6 +99,7 @@ class Vocabulary:
             topics = data["topics"]
             self.topic_labels = {name: str(t["label"]) for name, t in topics.items()}
             self.topic_guides = {name: t.get("guide") for name, t in topics.items()}
+            self.topic_kinds = {name: t["kind"] for name, t in topics.items() if t.get("kind")}
             self.follow_ups = {tuple(normalize(str(p)).split()): kind
                                for kind, phrases in data["follow_ups"].items() for p in phrases}
             self.ordinals = {word: key for key, words in data["ordinals"].items()
