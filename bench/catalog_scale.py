@@ -75,7 +75,7 @@ def main() -> None:
     understander = load_understander(Settings.from_env({"CPR_ENV": "development"}))
     gazetteer = understander.gazetteer
     messages = [json.loads(line)["text"] for line in
-                (ROOT / "bench" / "data" / "messages_dev.jsonl").read_text().splitlines()]
+                (ROOT / "conversations" / "examples" / "dev.jsonl").read_text().splitlines()]
     places = ["35204", "35020", "35215", "35244", "35064", "35211", "35226", "Ensley"]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "resources.yaml"

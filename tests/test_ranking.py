@@ -41,6 +41,7 @@ def catalog(gazetteer):
 
 def brute_force(services, near, now, limit, skip, seeker):
     """Score every service the slow, obvious way."""
+    seeker = seeker.within(frozenset(k for k in KINDS if KINDS[k].category == "food"), KINDS)
     scored = []
     for s in services:
         if excluded(s, seeker, near):

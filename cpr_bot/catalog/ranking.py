@@ -21,6 +21,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .model import CLOSED_ACCESS, Kind
@@ -63,13 +64,20 @@ class Seeker:
     kinds: frozenset[str] = frozenset()
     facts: frozenset[str] = frozenset()
     prefer: frozenset[str] = frozenset()
+    stand_ins: frozenset[str] = frozenset()  # kinds that may stand in for those asked
 
-    @property
+    def within(self, kind_ids: frozenset[str], kinds: dict[str, Kind]) -> Seeker:
+        """The request as one need's list sees it: only its kinds, with their stand-ins."""
+        asked = self.kinds & kind_ids
+        stand_ins = frozenset(n for a in asked for n in kinds[a].near) - asked
+        return Seeker(asked, self.facts, self.prefer, stand_ins)
+
+    @cached_property
     def sex(self) -> str:
         said = [SEXES[f] for f in self.facts if f in SEXES]
         return said[0] if len(said) == 1 else ""
 
-    @property
+    @cached_property
     def age(self) -> int | None:
         ages = [int(f[4:]) for f in self.facts if f.startswith("age:")]
         return ages[0] if ages else None
@@ -140,18 +148,19 @@ def made_for(service: Service, seeker: Seeker) -> bool:
         or (rules.only_for and rules.only_for in facts))
 
 
-def tier(kind: Kind, blocked: str | None, seeker: Seeker) -> int | None:
-    """0: the kind asked for (or a main kind); 1: a kind that may stand in; 2: cannot help
-    now; None: a kind that does not answer what was asked ("a meeting" is no rehab)."""
+def tier(kind: Kind, blocked: str | None, seeker: Seeker, meant: bool = False) -> int | None:
+    """0: the kind asked for (or a main kind, or one meant for people like them); 1: a kind
+    that may stand in; 2: cannot help now; None: a kind that does not answer what was asked
+    ("a meeting" is no rehab)."""
     if seeker.kinds:
         if kind.id in seeker.kinds:
             wanted = True
-        elif any(k in seeker.kinds for k in kind.near):
+        elif kind.id in seeker.stand_ins:
             wanted = False
         else:
             return None
     else:
-        wanted = not kind.secondary
+        wanted = meant or not kind.secondary  # HIV care for a person with HIV
     if blocked:
         return 2
     return 0 if wanted else 1
@@ -171,18 +180,20 @@ def status_penalty(service: Service, now: dt.datetime) -> float:
     return 0.0 if service.hours.is_open(now) else CLOSED_PENALTY
 
 
-def score(service: Service, kind: Kind, miles: float, seeker: Seeker, now: dt.datetime
-          ) -> Match | None:
+def score(service: Service, kind: Kind, miles: float, seeker: Seeker, now: dt.datetime,
+          static: float | None = None) -> Match | None:
     """A service's score in miles for this person (lower is better), with its tier and
     barrier; None when its kind does not answer what was asked."""
     blocked = barrier(service, kind, seeker, now)
-    level = tier(kind, blocked, seeker)
+    meant = not blocked and made_for(service, seeker)
+    level = tier(kind, blocked, seeker, meant)
     if level is None:
         return None
-    total = level * TIER_MILES + miles + static_penalty(service) + status_penalty(service, now)
+    static = static_penalty(service) if static is None else static
+    total = level * TIER_MILES + miles + static + status_penalty(service, now)
     if seeker.prefer & service.attributes:
         total -= WANTED_BONUS
-    if not blocked and made_for(service, seeker):
+    if meant:
         total -= MADE_FOR_BONUS
     return Match(service, blocked, level, total)
 
@@ -240,12 +251,13 @@ class CategoryIndex:
         for a bed tonight is not shown only men's shelters.
         """
         # Kinds asked for in another need ("a ride to the pantry") do not narrow this one.
-        seeker = Seeker(seeker.kinds & self.kind_ids, seeker.facts, seeker.prefer)
+        seeker = seeker.within(self.kind_ids, self.kinds)
         ranked = self._best(near, now, skip + limit + 1, seeker)
         page_sexes = {m.service.eligibility.sex for m in ranked[:limit]}
         if not seeker.sex and len(page_sexes) == 1 and "" not in page_sexes:
             other = "women_only" if page_sexes == {"men"} else "men_only"
-            for_others = Seeker(seeker.kinds, seeker.facts | {other}, seeker.prefer)
+            for_others = Seeker(seeker.kinds, seeker.facts | {other}, seeker.prefer,
+                                seeker.stand_ins)
             best_other = self._best(near, now, 1, for_others)
             if best_other and best_other[0] not in ranked[:limit]:
                 rest = [m for m in ranked[limit - 1:] if m.service is not best_other[0].service]
@@ -273,7 +285,7 @@ class CategoryIndex:
                 if base > limit or (ties_lose and base == limit):
                     break  # sorted by static penalty: the rest can only score worse
                 match = None if excluded(service, seeker, near) else score(
-                    service, self.kinds[service.kind], miles, seeker, now)
+                    service, self.kinds[service.kind], miles, seeker, now, static)
                 if match is None:
                     continue
                 scored.append((match.score, static, service.name, match))

@@ -52,6 +52,7 @@ ELIGIBILITY_VALUES = {
 }
 CONFIDENCE = {"high", "medium", "low"}
 SHORT_NAME_MAX = 24
+MAX_KIND_INDEXES = 256  # distinct kind requests kept indexed; requests name one or two kinds
 LANGUAGE_CODES = re.compile(r"^[a-z]{2,3}$")
 URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$")
 # A source without a web address is a citation: where it was printed and when.
@@ -83,18 +84,36 @@ class Catalog:
         self.services = {s.id: s for s in services}
         self.guides = guides
         self.kinds = kinds
-        listed = [s for s in services if kinds[s.kind].public]
+        self._listed = [s for s in services if kinds[s.kind].public]
         self.indexes = {
-            category: CategoryIndex((s for s in listed if s.category == category), kinds,
+            category: CategoryIndex((s for s in self._listed if s.category == category), kinds,
                                     category)
             for category in RESOURCE_CATEGORIES
         }
+        # Indexes of the kinds one request can list ("detox": detox and what stands in),
+        # built on first use: ranking then never walks the rest of the category.
+        self._kind_indexes: dict[frozenset[str], CategoryIndex] = {}
 
     def nearest(self, category: str, near: Place | None, now: dt.datetime, limit: int = 3,
                 skip: int = 0, seeker: Seeker | None = None) -> list[Match]:
         """The page of a category's services that best fit the person, nearest first."""
         index = self.indexes.get(category)
-        return index.rank(near, now, limit, skip, seeker or Seeker()) if index else []
+        if index is None:
+            return []
+        seeker = seeker or Seeker()
+        asked = seeker.kinds & index.kind_ids
+        if asked:
+            index = self._kind_index(category, asked)
+        return index.rank(near, now, limit, skip, seeker)
+
+    def _kind_index(self, category: str, asked: frozenset[str]) -> CategoryIndex:
+        if asked not in self._kind_indexes:
+            listable = asked | {n for a in asked for n in self.kinds[a].near}
+            if len(self._kind_indexes) >= MAX_KIND_INDEXES:
+                self._kind_indexes.clear()
+            self._kind_indexes[asked] = CategoryIndex(
+                (s for s in self._listed if s.kind in listable), self.kinds, category)
+        return self._kind_indexes[asked]
 
     def guides_for(self, service: Service) -> list[Guide]:
         """Guides a service links to."""
