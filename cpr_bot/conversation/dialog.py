@@ -31,14 +31,8 @@ from .effects import (
 )
 from .flows import Flow, Rule
 from .replies import Writer
-from .understanding import Understanding
+from .understanding import PERSON_FACTS, Understanding
 
-# What a person says about themselves ("im a man", "with my 2 kids"): kept for the whole
-# conversation, unlike the kind of help or features asked for in one request.
-PERSON_FACTS = frozenset({
-    "men_only", "women_only", "families", "veteran", "registry", "pets", "no_id", "no_car",
-    "hiv", "abuse_survivors", "disability",
-})
 # Places per page: three fit a text; two are what a caller can remember.
 PAGE_SIZE = {"sms": 3, "voice": 2}
 MAX_NEEDS = 2  # more lists than this in one reply costs too much; the rest wait for MORE
@@ -499,10 +493,10 @@ class Dialog:
         ):
             turn.replies.append(writer.say("pick_from_list"))
             return "results"
-        resource = self.catalog.services[shown[message.choice - 1]]
-        turn.replies.append(writer.details(resource))
-        turn.effects.append(FollowUp(resource.id, resource.name))
-        guides = self.catalog.guides_for(resource)
+        service = self.catalog.services[shown[message.choice - 1]]
+        turn.replies.append(writer.details(service))
+        turn.effects.append(FollowUp(service.id, service.label))
+        guides = self.catalog.guides_for(service)
         if guides:
             state["guide"], state["guide_page"] = guides[0].id, 0
             self._show_steps(turn, message, now)

@@ -24,9 +24,14 @@ PRECEDENCE = (
 NEGATION_REACH = 3
 # Wants whose words also name a need ("no ID needed", "no insurance"): used up as wants.
 CONSUMED_WANTS = {"no_id_needed", "serves_uninsured"}
-# Wants that say who the person is rather than what they ask for.
-SELF_FACTS = {"men_only", "women_only", "families", "veteran", "registry", "pets", "no_id",
-              "no_car", "hiv", "abuse_survivors", "disability", "serves_uninsured"}
+# What a person says about themselves ("im a man", "with my 2 kids"): the dialog keeps these
+# for the whole conversation, unlike the kind of help asked for in one request.
+PERSON_FACTS = frozenset({
+    "men_only", "women_only", "families", "veteran", "registry", "pets", "no_id", "no_car",
+    "hiv", "abuse_survivors", "disability",
+})
+# A message of only these (and joining words) asks for nothing new: "no insurance" too.
+SELF_FACTS = PERSON_FACTS | {"serves_uninsured"}
 # "Stop. I got what I needed": an opt-out keyword set off at the start is an opt-out.
 _LEADING_STOP = re.compile(
     r"\s*(stop|stopall|unsubscribe|cancel|basta)\s*([.!,;:]|por favor|porfa|please|pls|ya no)",
