@@ -124,6 +124,21 @@ def test_a_broken_catalog_lists_every_problem(tmp_path, redis_url, redis_client)
             ("no-source", "services")} <= problems
 
 
+def test_a_broken_kinds_file_names_the_kind_and_what_is_wrong(tmp_path):
+    from cpr_bot.catalog.model import load_kinds
+
+    path = tmp_path / "kinds.yaml"
+    path.write_text("food:\n  pantry: {en: pantry, es: despensa, near: [bed]}\n"
+                    "pizza:\n  slice: {en: slice, es: rebanada}\n")
+    with pytest.raises(CatalogError) as caught:
+        load_kinds(path)
+    assert {(kind, field) for kind, field, _ in caught.value.problems} == {
+        ("pantry", "near"), ("slice", "category")}
+    path.write_text("food: [not, a, mapping]\n")
+    with pytest.raises(CatalogError, match="cannot read the kinds"):
+        load_kinds(path)
+
+
 def test_catalog_check_command(tmp_path):
     good = subprocess.run([sys.executable, "-m", "cpr_bot.cli", "catalog", "check"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)

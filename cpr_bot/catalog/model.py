@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from ..errors import CatalogError
 from .hours import Status, WeeklyHours
 from .places import Place
 
@@ -42,10 +43,22 @@ class Kind:
 
 
 def load_kinds(path: Path = KINDS_PATH) -> dict[str, Kind]:
-    """The closed taxonomy of service kinds, by kind id."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    return {kind: Kind(kind, category, **{**values, "near": tuple(values.get("near", ()))})
-            for category, kinds in data.items() for kind, values in kinds.items()}
+    """The closed taxonomy of service kinds, by kind id; CatalogError names what is wrong."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        kinds = {kind: Kind(kind, category, **{**values, "near": tuple(values.get("near", ()))})
+                 for category, kinds in data.items() for kind, values in kinds.items()}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, TypeError) as exc:
+        raise CatalogError(path, [("(file)", "-", f"cannot read the kinds: {exc}")]) from None
+    problems = [(kind.id, "category", f"unknown category {kind.category!r}")
+                for kind in kinds.values() if kind.category not in RESOURCE_CATEGORIES]
+    problems += [(kind.id, "near", f"no kind {other!r} in {kind.category}")
+                 for kind in kinds.values() for other in kind.near
+                 if other not in kinds or kinds[other].category != kind.category]
+    if problems:
+        raise CatalogError(path, problems)
+    return kinds
 
 
 @dataclass(frozen=True)
