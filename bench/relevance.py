@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from cpr_bot.catalog.hours import DAYS  # noqa: E402
 from cpr_bot.config import Settings  # noqa: E402
+from cpr_bot.conversation.replies import pack  # noqa: E402
 from cpr_bot.conversation.runner import Message  # noqa: E402
 from cpr_bot.state.connection import EmbeddedRedis  # noqa: E402
 from cpr_bot.text import normalize, segment_count  # noqa: E402
@@ -128,7 +129,8 @@ def report(services, clock: list, show: bool, path: Path) -> None:
         shown = [catalog.services[s] for s in (state.get("shown") or [])[:3]
                  if s in catalog.services]
         said = " ".join(replies).lower()
-        segments += [segment_count(r) for r in replies]
+        # Counted as sent: Spanish loses the accents SMS's cheap alphabet lacks.
+        segments += [segment_count(m) for r in replies for m in pack([r], state["lang"])]
         accept = set().union(*(names.get(n, set()) for n in case["accept"]))
         harm = {}
         for entry in case["harmful"]:
@@ -168,7 +170,7 @@ def report(services, clock: list, show: bool, path: Path) -> None:
     print(f"listed places with a phone: {with_phone}/{listed} ({with_phone / max(listed, 1):.0%})"
           f"; with known hours: {with_hours}/{listed} ({with_hours / max(listed, 1):.0%})")
     print(f"guide-first cases answered with the steps first: {guide_first}/{guide_cases}")
-    print(f"segments per reply: median {statistics.median(segments)}, max {max(segments)}")
+    print(f"segments per text sent: median {statistics.median(segments)}, max {max(segments)}")
     print(f"accepted organizations with no catalog entry: {len(unmatched)}")
 
 
