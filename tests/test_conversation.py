@@ -170,6 +170,21 @@ CONVERSATIONS = {
         ("more", [r"^Drug and alcohol help near 35203:\n1\) Health Dept Central"],
          [r"\n2\) ", r"Reply STEPS: Get naloxone"]),
     ],
+    "what the person tells of themselves before the ask is not the need": [
+        ("tarrant, no car, need food today", [r"^Food near Tarrant:\n1\) "], [r"[Rr]ide|bus"]),
+        ("hiv positive, need a dentist 35233", [r"^Dentists near 35233:"], [r"HIV|[Dd]octors"]),
+    ],
+    "a kind of help asked after the story picks the need": [
+        ("they dropped me at the greyhound. i need a bed tonight 35203",
+         [r"^Shelter near 35203:\n1\) ", r"\(men", r"\(women"], []),
+    ],
+    "two services of one organization in a list are told apart": [
+        ("how do i sign up for section 8 35212",
+         [r"\n2\) Section 8 outside Birmingham", r"\n3\) Shelter Plus Care"], []),
+    ],
+    "a place only for others does not pad a list that has places for the person": [
+        ("got a prescription from the ER but cant afford it 35205", [r"\n3\) "], [r"AIDS|HIV"]),
+    ],
 }
 
 CRISIS = [r"call 911", r"988", r"205-323-7777"]
@@ -181,6 +196,10 @@ SAFETY = {
     ],
     "an overdose happening gets 911 and Narcan at once": [
         ("my friend is overdosing and not breathing", [r"^Call 911 now", r"Narcan"], []),
+    ],
+    "chest pain with a numb arm gets 911 first, not a clinic list": [
+        ("chest hurts and my left arm numb", [r"^Call 911 now", r"ambulance"], [r"\d\) "]),
+        ("me duele el pecho y el brazo", [r"^Llame al 911 ya"], [r"\d\) "]),
     ],
     "a husband beating her, in Spanish, gets the domestic-violence lines": [
         ("mi esposo me esta golpeando", [r"911", r"205-322-4878", r"1-800-650-6522"], []),

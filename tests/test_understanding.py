@@ -93,6 +93,33 @@ def test_two_needs_keep_their_order(understander):
     assert understander.understand("necesito trabajo y mi ID").needs == ["jobs", "id"]
 
 
+@pytest.mark.parametrize(("text", "needs", "fact"), [
+    ("just got out, no id yet, need some food", ["food"], "no_id"),
+    ("tarrant, no car, need food today", ["food"], "no_car"),
+    ("im hiv positive need help with food", ["food"], "hiv"),
+    ("no tengo carro para ir al trabajo", ["transportation", "jobs"], "no_car"),
+])
+def test_a_situation_told_before_an_ask_is_a_fact_not_a_need(understander, text, needs, fact):
+    result = understander.understand(text)
+    assert (result.needs, fact in result.wants) == (needs, True)
+
+
+@pytest.mark.parametrize(("text", "first"), [
+    ("they dropped me at the greyhound. i need a bed tonight", "shelter"),
+    ("i work days. need outpatient classes for my probation", "substance_use"),
+    ("need food and a bus pass to get to work", "food"),
+])
+def test_a_kind_asked_for_after_the_story_comes_first(understander, text, first):
+    assert understander.understand(text).needs[0] == first
+
+
+def test_a_need_said_not_to_be_needed_is_never_guessed(full_understander):
+    assert full_understander.understand("staying at the shelter").intent != "shelter"
+    assert full_understander.understand("no necesito comida necesito trabajar").intent == "jobs"
+    assert "men_only" not in full_understander.understand(
+        "me and my 2 kids need somewhere, but not a shelter with men please").wants
+
+
 def test_crisis_beats_a_need_and_an_opt_out(understander):
     assert understander.understand("STOP im going to kill myself").intent == "crisis"
     assert understander.understand("need food and i want to die").intent == "crisis"

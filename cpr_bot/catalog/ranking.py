@@ -3,9 +3,10 @@
 Each service gets a score in miles: its distance, plus "penalty miles" (closed now, no phone,
 no street address, details to confirm), minus a bonus when it has what the person asked for
 or is meant for people like them. Fit comes before distance: a service of another kind than
-the one asked for ranks a whole tier lower (or is left out when it cannot stand in), and one
-that cannot take this person now (referral only, a waiting list, closed, for veterans,
-families or people with HIV only, no pets) two tiers lower and carries the reason. Services
+the one asked for ranks a whole tier lower (or is left out when it cannot stand in), one
+closed now two tiers lower, and one that cannot take this person (referral only, a waiting
+list, for veterans, families or people with HIV only, no pets) three; both carry the
+reason. Services
 for the other sex, or that refuse people on the registry when the person is on it, are left
 out.
 
@@ -49,6 +50,7 @@ SENIOR_AGE = 60  # "seniors or people with a disability", as ClasTran and others
 CELL_DEGREES = 0.03  # about two miles of latitude
 MILES_PER_DEGREE = 69.09
 SEXES = {"men_only": "men", "women_only": "women"}
+NOT_FOR_THEM = 3  # the tier of a service that cannot take this person, open or not
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ class Seeker:
 @dataclass(frozen=True)
 class Match:
     """A ranked service, why it cannot take this person now (None when it can), its tier
-    (0 what was asked, 1 what may stand in, 2 cannot help now) and its score in miles."""
+    (0 what was asked, 1 what may stand in, 2 closed now, 3 not for this person) and its
+    score in miles."""
 
     service: Service
     barrier: str | None = None
@@ -150,8 +153,8 @@ def made_for(service: Service, seeker: Seeker) -> bool:
 
 def tier(kind: Kind, blocked: str | None, seeker: Seeker, meant: bool = False) -> int | None:
     """0: the kind asked for (or a main kind, or one meant for people like them); 1: a kind
-    that may stand in; 2: cannot help now; None: a kind that does not answer what was asked
-    ("a meeting" is no rehab)."""
+    that may stand in; 2: closed now; 3: not for this person (referral only, veterans only...);
+    None: a kind that does not answer what was asked ("a meeting" is no rehab)."""
     if seeker.kinds:
         if kind.id in seeker.kinds:
             wanted = True
@@ -162,7 +165,7 @@ def tier(kind: Kind, blocked: str | None, seeker: Seeker, meant: bool = False) -
     else:
         wanted = meant or not kind.secondary  # HIV care for a person with HIV
     if blocked:
-        return 2
+        return 2 if blocked == "closed" else NOT_FOR_THEM
     return 0 if wanted else 1
 
 

@@ -13,7 +13,8 @@ import yaml
 from ..errors import VocabularyError
 from ..text import normalize
 
-KINDS = ("overdose", "domestic_violence", "sexual_assault", "suicide", "danger")
+KINDS = ("overdose", "medical_emergency", "domestic_violence", "sexual_assault", "suicide",
+         "danger")
 _GAPS = {" ~~ ": r"(?: \S+){0,8} ", " ~ ": r"(?: \S+){0,4} "}  # words a pattern may skip
 
 

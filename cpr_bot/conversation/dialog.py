@@ -14,7 +14,7 @@ from rapidfuzz import fuzz
 from ..catalog.hours import WeeklyHours
 from ..catalog.model import CATEGORIES, Service
 from ..catalog.places import Place
-from ..catalog.ranking import Seeker
+from ..catalog.ranking import NOT_FOR_THEM, Seeker
 from ..catalog.resources import Catalog
 from ..text import normalize
 from . import language
@@ -444,6 +444,10 @@ class Dialog:
         for need in needs:
             size = PAGE_SIZE[turn.channel]
             found = self.catalog.nearest(need, place, now, size, state["page"] * size, seeker)
+            # A place that cannot take the person only pads a first page that has one that
+            # can: the list says few fit and gives 211 instead.
+            if not state["page"] and any(m.tier < NOT_FOR_THEM for m in found):
+                found = [m for m in found if m.tier < NOT_FOR_THEM]
             if not found:
                 key = "no_more" if state["page"] else "no_results"
                 turn.replies.append(writer.say(key, need=writer.need_name(need).lower()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 
 from .. import phones
 from ..catalog.model import Guide, Kind, Service
@@ -20,6 +21,7 @@ SHORTENINGS = (
     (0, 22, 16), (0, 18, 0),
 )
 MILD = 5  # the shortenings that keep names and streets readable
+TWIN_LABEL = 8  # the least of the organization's name a twin's title keeps beside what it is
 
 
 def fits(text: str, lang: str) -> bool:
@@ -113,12 +115,18 @@ class Writer:
         """What the service is, in the person's language."""
         return self._local(service.name, service.name_es)
 
-    def title(self, service: Service, room: int) -> str:
-        """The organization and what the service is, or the organization alone if room is short."""
+    def title(self, service: Service, room: int, twin: bool = False) -> str:
+        """The organization and what the service is, or the organization alone if room is
+        short; a twin (another service of the same organization in the list) keeps what it
+        is, so the two are told apart."""
         label, what = service.label, self.service_name(service)
         if len(label) + len(what) + 2 <= room:
             return f"{label}: {what}"
-        return clip(label, room, ellipsis=False)
+        if not twin:
+            return clip(label, room, ellipsis=False)
+        if room - len(what) - 2 >= TWIN_LABEL:  # "Cooper Green: Urgent care"
+            return f"{clip(label, room - len(what) - 2, ellipsis=False)}: {what}"
+        return clip(what, room, ellipsis=False)
 
     def tags(self, match: Match) -> list[str]:
         """Who a service is for and why it may not take this person: men, waiting list..."""
@@ -154,10 +162,10 @@ class Writer:
         return clip(self.say("area_of", place=place), room, ellipsis=False)
 
     def result_line(self, number: int, match: Match, name_max: int, addr_max: int,
-                    status_level: int = 2) -> str:
+                    status_level: int = 2, twin: bool = False) -> str:
         """One service in a list: number, name, who for, phone, street, and open or not."""
         service = match.service
-        line = f"{number}) {self.title(service, name_max)}"
+        line = f"{number}) {self.title(service, name_max, twin)}"
         tags = self.tags(match)
         if tags:
             line += f" ({', '.join(tags)})"
@@ -191,10 +199,12 @@ class Writer:
 
         The footer's parts are wanted most first; the last ones go before a line is cut.
         """
+        labels = Counter(m.service.label for _, m in numbered)
         for kept in range(len(footer), -1, -1):
             # The whole footer is worth a shorter address; the extras are not worth more.
             for status_level, name_max, addr_max in SHORTENINGS[:MILD] if kept > 1 else SHORTENINGS:
-                lines = [self.result_line(n, m, name_max, addr_max, status_level)
+                lines = [self.result_line(n, m, name_max, addr_max, status_level,
+                                          labels[m.service.label] > 1)
                          for n, m in numbered]
                 text = "\n".join([header, *lines, *([" ".join(footer[:kept])] if kept else [])])
                 if fits(text, self.lang):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..catalog.model import CATEGORIES
+from ..catalog.model import CATEGORIES, Kind, load_kinds
 from ..catalog.places import Gazetteer, Place
 from ..text import normalize
 from . import language
@@ -47,6 +47,8 @@ _CHILDREN = re.compile(r"\b(?:my|mis|with|con|w|and|y|tengo|have|got) "
                        r"(?:\d|two|three|four|five|dos|tres|cuatro|cinco|little|young|small|"
                        r"peque\w*) ?(?:kids|children|child|sons|daughters|babies|hijos|hijas|"
                        r"ninos|ninas|nenes|chamacos)\b")
+_SEX_WANTS = {"men_only", "women_only"}
+_NOT_WITH = {"not", "without", "sin", "nor"}
 # Below this, speech is too unsure to act on (except crisis words, which always count).
 MIN_SPEECH_CONFIDENCE = 0.4
 
@@ -75,6 +77,7 @@ class Understanding:
     topic: str | None = None  # an ask with its own answer: voting, expungement, pets...
     guide: str | None = None  # the how-to guide that answers the topic, if one does
     named_need: bool = False  # a need was named outright, not only hinted ("my PO")
+    declined: set[str] = field(default_factory=set)  # needs said not to be needed
     about_self: bool = False  # says only who the person is: "im a woman with 2 kids"
     follow_up: str | None = None  # a question about places just listed: open_now, hours...
     off_topic: bool = False  # thanks, or an errand this line does not run
@@ -119,11 +122,12 @@ class Understander:
     """Reads messages with a vocabulary and a gazetteer."""
 
     def __init__(self, vocabulary: Vocabulary, gazetteer: Gazetteer, crisis_net: CrisisNet,
-                 learned: LearnedLayer | None = None):
+                 learned: LearnedLayer | None = None, kinds: dict[str, Kind] | None = None):
         self.vocab = vocabulary
         self.gazetteer = gazetteer
         self.crisis_net = crisis_net
         self.learned = learned
+        self.kind_categories = {k.id: k.category for k in (kinds or load_kinds()).values()}
 
     def understand(self, text: str) -> Understanding:
         """Classify one typed message: the rules, the classifier where they found no plain
@@ -144,7 +148,8 @@ class Understander:
             crisis, found_by = reading.crisis, "classifier"  # wording the patterns miss
         if not crisis and reading and self._open_to_guess(result):
             guess = reading.guess
-            if guess and guess != result.intent:
+            # "staying at the shelter", "dont need clothes": the words said no to that need.
+            if guess and guess != result.intent and guess not in result.declined:
                 result.intent, result.decided_by = guess, "classifier"
                 result.needs = [guess] if guess in CATEGORIES else []
                 result.keyword = False
@@ -192,12 +197,12 @@ class Understander:
                 result.word = name
                 return result
         keyword = self._keyword(norm.split(), words)
-        result.wants, taken, result.about_self = self._wants(words)
+        result.wants, taken, said_of_self, result.about_self = self._wants(words)
         for i in in_place:
             taken[i] = True
+        hits, result.declined = self._phrase_hits(words, taken)
         # A weak hint spelled only by a guess ("monkey" read as "money") is no evidence.
-        hits = [h for h in self._phrase_hits(words, taken)
-                if not (h.weak and corrected & set(range(h.start, h.end)))]
+        hits = [h for h in hits if not (h.weak and corrected & set(range(h.start, h.end)))]
         # "so jobs can call me back" asks for a job: a yielding person phrase is no ask for
         # a person when a need is named.
         if any(h.intent in CATEGORIES and not h.weak for h in hits):
@@ -208,11 +213,19 @@ class Understander:
                                       or _LEADING_STOP.match(text)):
             strong.append("stop")
         weak = [h.intent for h in hits if h.weak]
+        # The person's situation told before an ask is a fact, not a need: "no car, need food"
+        # asks for food only ("no car to get to work" asks for a ride).
+        named = [h for h in hits if h.intent in CATEGORIES and not h.weak and not (
+            all(said_of_self[h.start : h.end]) and self._asks_after(words, h, hits))]
         # Words that say who helps or why ("a church", "a felony") come after the need itself.
-        named = sorted((h for h in hits if h.intent in CATEGORIES and not h.weak),
-                       key=lambda h: tuple(words[h.start : h.end]) in self.vocab.yielding)
-        needs = [h.intent for h in named] or [i for i in weak if i in CATEGORIES]
-        result.needs = list(dict.fromkeys(needs))
+        named.sort(key=lambda h: tuple(words[h.start : h.end]) in self.vocab.yielding)
+        needs = list(dict.fromkeys([h.intent for h in named]
+                                   or [i for i in weak if i in CATEGORIES]))
+        asked = self._asked_kind(words, [h for h in named if h.intent == (needs or [""])[0]])
+        if asked in needs[1:]:  # "they dropped me at the greyhound. i need a bed tonight"
+            needs.remove(asked)
+            needs.insert(0, asked)
+        result.needs = needs
         topics = [i.split(":", 1)[1] for i in strong if i.startswith("topic:")]
         result.topic = topics[0] if topics else None
         result.guide = self.vocab.topic_guides.get(result.topic)
@@ -336,9 +349,10 @@ class Understander:
                         return intent
         return None
 
-    def _wants(self, words: list[str]) -> tuple[list[str], list[bool], bool]:
-        """What the person wants of a place or says of themselves, the words that said so,
-        and whether the message says nothing else ("im a woman with 2 kids").
+    def _wants(self, words: list[str]) -> tuple[list[str], list[bool], list[bool], bool]:
+        """What the person wants of a place or says of themselves, the words used up, the
+        words about themselves, and whether the message says nothing else ("im a woman with
+        2 kids").
 
         Phrases that name a need word ("no ID needed") are used up here, so "ID" in them is
         not read as asking for an ID.
@@ -349,6 +363,10 @@ class Understander:
         for size in (4, 3, 2, 1):
             for start in range(len(words) - size + 1):
                 labels = self.vocab.wants.get(tuple(words[start : start + size]), ())
+                if _SEX_WANTS.intersection(labels) and (
+                        _NOT_WITH & set(words[max(0, start - 4) : start])
+                        or words[start - 1 : start] == ["no"]):
+                    continue  # "not a shelter with men" says who the place must not mix in
                 if labels and not any(taken[start : start + size]):
                     wants.extend(label for label in labels if label not in wants)
                     if CONSUMED_WANTS.intersection(labels):
@@ -370,12 +388,14 @@ class Understander:
         only_about_self = any(about_self) and all(
             covered or word in self.vocab.self_words or word.isdigit()
             for covered, word in zip(about_self, words, strict=True))
-        return wants, taken, only_about_self
+        return wants, taken, about_self, only_about_self
 
-    def _phrase_hits(self, words: list[str], taken: list[bool]) -> list[_Hit]:
-        """Vocabulary phrases in the message, longest first, minus negated ones."""
+    def _phrase_hits(self, words: list[str], taken: list[bool]) -> tuple[list[_Hit], set[str]]:
+        """Vocabulary phrases in the message, longest first, minus negated ones; and the
+        needs negated."""
         taken = list(taken)
         hits: list[_Hit] = []
+        declined: set[str] = set()
         for size in range(min(self.vocab.longest_phrase, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
                 if any(taken[start : start + size]):
@@ -386,12 +406,36 @@ class Understander:
                 hit = _Hit(found[0], found[1], start, start + size)
                 for i in range(start, start + size):
                     taken[i] = True
-                if not self._negated(words, hit):
+                negation = self._negated(words, hit)
+                if not negation:
                     hits.append(hit)
-        return sorted(hits, key=lambda h: h.start)
+                elif hit.intent in CATEGORIES and negation == "said":
+                    declined.add(hit.intent)  # "not a shelter with men" may still want one
+        return sorted(hits, key=lambda h: h.start), declined
 
-    def _negated(self, words: list[str], hit: _Hit) -> bool:
-        """Whether words just before a phrase cancel it ("not suicidal", "dont need a job")."""
+    def _asked_kind(self, words: list[str], first: list[_Hit]) -> str | None:
+        """The need of a kind of help asked for right after an asking word ("i need a bed
+        tonight"), when the first need named was told before that ask."""
+        for i, word in enumerate(words):
+            if word not in self.vocab.asking or any(h.end > i for h in first):
+                continue
+            for start in range(i + 1, min(i + 4, len(words))):
+                for size in (4, 3, 2, 1):
+                    labels = self.vocab.wants.get(tuple(words[start : start + size]), ())
+                    found = [self.kind_categories[k] for k in labels if k in self.kind_categories]
+                    if found:
+                        return found[0]
+        return None
+
+    def _asks_after(self, words: list[str], hit: _Hit, hits: list[_Hit]) -> bool:
+        """Whether an asking word comes between a hit and the next need: "no car, need
+        food" asks after its fact; "no car to get to work" does not."""
+        later = [h.start for h in hits if h.start >= hit.end and h.intent in CATEGORIES]
+        return bool(self.vocab.asking & set(words[hit.end : min(later, default=hit.end)]))
+
+    def _negated(self, words: list[str], hit: _Hit) -> str | None:
+        """Whether words just before a phrase cancel it ("not suicidal", "dont need a job"):
+        "bare" for a bare "not" right before it, "said" for a negating phrase, else None."""
         reach = NEGATION_REACH + (1 if hit.intent in CATEGORIES else 0)
         before = words[max(0, hit.start - reach) : hit.start]
         if hit.intent in ("stop", "start", "human"):
@@ -401,18 +445,20 @@ class Understander:
             # A bare "not" only cancels the need right after it: "not homeless", "not a job".
             nearest = [w for w in before if w not in self.vocab.negation_skips]
             if nearest and nearest[-1] in self.vocab.bare_negators:
-                return True
+                return "bare"
             after = words[hit.end : hit.end + 3]
             if any(after[: len(p)] == p for p in self.vocab.need_negations_after):
-                return True
+                return "said"
         else:
-            return False
+            return None
         # A "but" or a need word after the negation ends its reach: "dont need clothes, need
-        # food" asks for food.
+        # food" asks for food, and so does "no necesito comida, necesito trabajar".
+        asks_anew = words[hit.start] in self.vocab.negation_breaks
         for pattern in patterns:
             size = len(pattern)
             for i in range(len(before) - size + 1):
-                if before[i : i + size] == pattern and not any(
-                        w in self.vocab.negation_breaks for w in before[i + size :]):
-                    return True
-        return False
+                between = before[i + size :]
+                if before[i : i + size] == pattern and not (asks_anew and between) and not any(
+                        w in self.vocab.negation_breaks for w in between):
+                    return "said"
+        return None
