@@ -112,6 +112,17 @@ def converse(services, clock: list, case: dict, number: int):
     return turn.state, replies
 
 
+def lines_given(catalog, accept: set[str], said: str) -> set[str]:
+    """Accepted organizations whose phone a reply gives (988, a DV line...)."""
+    given = set()
+    for oid in accept:
+        phones = {catalog.organizations[oid].phone} | {
+            s.phone for s in catalog.services.values() if s.organization.id == oid}
+        if any(p and re.search(rf"(?<![\d-]){re.escape(p)}(?![\d-])", said) for p in phones):
+            given.add(oid)
+    return given
+
+
 def main() -> None:
     show = "--cases" in sys.argv
     files = [Path(a) for a in sys.argv[1:] if not a.startswith("--")]
@@ -131,6 +142,7 @@ def report(services, clock: list, show: bool, path: Path) -> None:
     names = catalog_ids(organizations(), catalog)
     cases = yaml.safe_load(path.read_text())["cases"]
     relevant, best, harmful_lists, listed, with_phone, with_hours = [], [], 0, 0, 0, 0
+    with_lines = []  # relevant, crediting the phone lines a crisis or topic answer gives
     segments, guide_cases, guide_first, lists = [], 0, 0, 0
     unmatched = sorted({n for c in cases for n in c["accept"] if not names.get(n)})
     for number, case in enumerate(cases):
@@ -158,6 +170,8 @@ def report(services, clock: list, show: bool, path: Path) -> None:
         if not case.get("guide_first") or shown:
             lists += 1
             relevant.append(sum(r.organization.id in accept for r in shown))
+            with_lines.append(relevant[-1] if shown else min(3, len(lines_given(catalog, accept,
+                                                                                 said))))
             best.append(min(3, sum(s.organization.id in accept and s.category == case["category"]
                                    and catalog.kinds[s.kind].public
                                    for s in catalog.services.values())))
@@ -174,6 +188,8 @@ def report(services, clock: list, show: bool, path: Path) -> None:
     print(f"{len(cases)} cases, {lists} answered with a list, {guide_cases} guide-first")
     print(f"relevant of top 3:     {statistics.mean(relevant):.2f}   (target >= 2.5; best "
           f"possible with this catalog {statistics.mean(best):.2f})")
+    print(f"  the same, crediting the accepted lines a crisis or topic answer gives instead of "
+          f"a list: {statistics.mean(with_lines):.2f}")
     print(f"lists with a harmful entry: {harmful_lists}/{lists} ({harmful_lists / lists:.0%})"
           "   (target 0)")
     print(f"listed places with a phone: {with_phone}/{listed} ({with_phone / max(listed, 1):.0%})"

@@ -134,9 +134,30 @@ CONVERSATIONS = {
         ("need clothes", [r"^Clothes near 35203:"], [r"\(women\)"]),
     ],
     "who the person is, said after a list, gets the same help again for them": [
-        ("need detox 35203", [r"Medical detox"], []),
+        ("need rehab 35203", [r"\(men\)"], []),
         ("im a woman with 2 kids", [r"^Drug and alcohol help near 35203:", r"\(women"],
          [r"\(men", r"Kids and family"]),
+    ],
+    "a private provider is said to want insurance or pay, and ranks below what is free for "
+    "one who has neither; detox at night offers the 24/7 crisis center": [
+        ("need detox 35203", [r"Bradford Health[^\n]*\(insurance or pay\)",
+                              r"JBS Crisis Care[^\n]*\(24/7 drug crisis care\)"], []),
+        ("no money no insurance", [r"^1\) JBS Crisis Care"], [r"^[1-3]\) Bradford"]),
+    ],
+    "a father with his children gets shelters that take children, not a men's shelter": [
+        ("im a dad with my 2 boys, we need a place to stay 35203",
+         [r"^1\) Salvation Army", r"Family Promise \(families\)"], [r"\(men"]),
+    ],
+    "the answer to the place question keeps the kind asked for, not a bus": [
+        ("need detox tonight been drinking heavy", [r"what ZIP"], []),
+        ("downtown by the greyhound", [r"^Drug and alcohol help near Downtown:",
+                                       r"JBS Crisis Care[^\n]*24/7 drug crisis care"],
+         [r"MAX", r"Ride"]),
+    ],
+    "who comes along, said at the place question, is no new need: the place is asked again": [
+        ("is the warming station open tonight", [r"^Shelter: what ZIP"], []),
+        ("me and my girl", [r"did not catch a place"], [r"Kids and family"]),
+        ("downtown", [r"^1\) Jimmie Hale: Warming station"], []),
     ],
     "a waiting list is said to be one": [
         ("how do i sign up for section 8 35212", [r"Housing Auth[^\n]*\(waiting list\)"], []),

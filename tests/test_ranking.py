@@ -73,7 +73,8 @@ def synthetic(n, gazetteer, rng):
     zips = ["35203", "35204", "35020", "35215", "35244", "35064", "35211", "35218", "35217"]
     hours = [None, ["24/7"], ["Mon-Fri 09:00-17:00"], ["Mon-Sun 18:00-07:00"], ["Sat 10:00-12:00"]]
     rules = [{}, {"sex": "men"}, {"sex": "women"}, {"families": "only"}, {"cost": "free"},
-             {"id_required": False}, {"veterans_only": True}, {"max_age": 24}]
+             {"id_required": False}, {"veterans_only": True}, {"max_age": 24},
+             {"cost": "private_pay"}, {"sex": "men", "families": "welcome"}]
     out = []
     for i in range(n):
         made = service(
@@ -97,7 +98,9 @@ def test_index_matches_brute_force(gazetteer):
                Seeker(frozenset({"hot_meal"}), frozenset({"women_only", "families"})),
                Seeker(facts=frozenset({"men_only", "veteran"}), prefer=frozenset({"free"})),
                Seeker(frozenset({"pantry"}), frozenset({"women_only", "no_id"}),
-                      frozenset({"no_id_needed"}))]
+                      frozenset({"no_id_needed"})),
+               Seeker(frozenset({"hot_meal"}), frozenset({"men_only", "families"}),
+                      frozenset({"serves_uninsured"}))]
     for _ in range(300):
         near = rng.choice(places)
         now = MONDAY_MORNING + dt.timedelta(minutes=rng.randrange(7 * 1440))
@@ -145,6 +148,28 @@ def test_a_family_shelter_waits_for_someone_with_children(catalog, gazetteer):
                              Seeker(frozenset({"emergency_bed"}),
                                     frozenset({"women_only", "families"})))
     assert "family-promise-family-shelter" in [m.service.id for m in mother]
+
+
+def test_detox_for_one_who_cannot_pay_puts_the_free_24_7_center_first(catalog, gazetteer):
+    near = gazetteer.locate_zip("35203")
+    detox = frozenset({"detox"})
+    anyone = catalog.nearest("substance_use", near, TUESDAY_NIGHT, 3, 0, Seeker(detox))
+    assert anyone[0].service.id == "bradford-detox" and anyone[0].barrier is None
+    broke = catalog.nearest("substance_use", near, TUESDAY_NIGHT, 50, 0,
+                            Seeker(detox, prefer=frozenset({"serves_uninsured"})))
+    # The first stand-in the kinds file names (24/7 crisis care) before residential programs.
+    assert broke[0].service.id == "jbs-craig-drug-crisis-care"
+    private = [m for m in broke if m.service.eligibility.cost == "private_pay"]
+    assert private and all(m.barrier == "private_pay" for m in private)
+    assert broke.index(private[0]) > max(i for i, m in enumerate(broke) if not m.barrier)
+
+
+def test_a_father_with_his_children_gets_shelters_that_take_children_first(catalog,
+                                                                          gazetteer):
+    found = catalog.nearest("shelter", gazetteer.locate_zip("35203"), MONDAY_MORNING, 3, 0,
+                            Seeker(frozenset({"emergency_bed"}),
+                                   frozenset({"men_only", "families"})))
+    assert all(m.service.eligibility.families in ("only", "welcome") for m in found)
 
 
 def test_suppliers_that_serve_no_walk_ins_are_never_listed(catalog):

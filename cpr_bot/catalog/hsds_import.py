@@ -250,11 +250,14 @@ def _number(value):
 
 
 def _cost(row: dict) -> str | None:
-    """free, sliding_scale or fee from a cost_option row, or None if it does not say."""
+    """free, sliding_scale, fee or private_pay from a cost_option row, or None if it does not
+    say."""
     text = f"{row.get('option') or ''} {row.get('amount_description') or ''}".lower()
     amount = _number(row.get("amount"))
     if "sliding" in text:
         return "sliding_scale"
+    if re.search(r"\bself[- ]pay\b|\bprivate pay\b", text):
+        return "private_pay"
     if amount == 0 or re.search(r"\bfree\b|\bno (cost|charge|fee)", text):
         return "free"
     if amount or re.search(r"\bfees?\b|\bcharged?\b", text):

@@ -80,14 +80,15 @@ ELIGIBILITY_RULES = {
     "sober_required": "Must be sober",
     "id_required": "An ID is needed (false: no ID needed)",
     "insurance": "Insurance taken (none: people without insurance are served)",
-    "cost": "Cost: free, sliding_scale or fee",
+    "cost": "Cost: free, sliding_scale, fee or private_pay",
     "pets": "Pets: allowed or not_allowed",
     "only_for": "Only for one group: hiv (people living with HIV), abuse_survivors, disability, "
                 "seniors_or_disability",
 }
 LIST_RULES = {"insurance"}
 AGE_FIELDS = {"min_age": "minimum_age", "max_age": "maximum_age"}
-COST_OPTIONS = {"free": "Free", "sliding_scale": "Sliding scale fee", "fee": "Fee charged"}
+COST_OPTIONS = {"free": "Free", "sliding_scale": "Sliding scale fee", "fee": "Fee charged",
+                "private_pay": "Insurance or self-pay"}
 ID_DOCUMENT = "An ID (identification document)"
 ACCESS_TEXT = {
     "walk_in": "Walk in, no appointment needed", "appointment": "By appointment",

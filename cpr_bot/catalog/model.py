@@ -75,7 +75,7 @@ class Eligibility:
     sober_required: bool | None = None
     id_required: bool | None = None
     insurance: tuple[str, ...] = ()
-    cost: str = ""  # free | sliding_scale | fee
+    cost: str = ""  # free | sliding_scale | fee | private_pay (insurance or self-pay only)
     pets: str = ""  # allowed | not_allowed
     only_for: str = ""  # hiv | abuse_survivors | disability | seniors_or_disability
 

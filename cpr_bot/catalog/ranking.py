@@ -5,10 +5,9 @@ no street address, details to confirm), minus a bonus when it has what the perso
 or is meant for people like them. Fit comes before distance: a service of another kind than
 the one asked for ranks a whole tier lower (or is left out when it cannot stand in), one
 closed now two tiers lower, and one that cannot take this person (referral only, a waiting
-list, for veterans, families or people with HIV only, no pets) three; both carry the
-reason. Services
-for the other sex, or that refuse people on the registry when the person is on it, are left
-out.
+list, for veterans, families or people with HIV only, no pets, insurance or self-pay for one
+who cannot pay) three; both carry the reason. Services for the other sex, or that refuse
+people on the registry when the person is on it, are left out.
 
 Each category keeps its services in a grid of about two-mile cells, so a query looks at the
 cells near the person and stops as soon as nothing farther out could make the page.
@@ -44,12 +43,16 @@ WANTED_BONUS = 4.0
 MADE_FOR_BONUS = 4.0
 # Farther than any two places in the county: a lower tier never outranks a higher one.
 TIER_MILES = 1000.0
+# A kind's stand-ins are listed best first: 24/7 crisis care before a residential program
+# for "detox now", by this many miles a place down the list.
+STAND_IN_STEP = 10.0
 # Ages below and above which a service is for young or older people only, not everyone.
 YOUTH_MAX_AGE, SENIOR_MIN_AGE = 30, 50
 SENIOR_AGE = 60  # "seniors or people with a disability", as ClasTran and others put it
 CELL_DEGREES = 0.03  # about two miles of latitude
 MILES_PER_DEGREE = 69.09
 SEXES = {"men_only": "men", "women_only": "women"}
+CANNOT_PAY = frozenset({"free", "serves_uninsured"})  # "no money", "no insurance", "cheap"
 NOT_FOR_THEM = 3  # the tier of a service that cannot take this person, open or not
 
 
@@ -66,12 +69,13 @@ class Seeker:
     kinds: frozenset[str] = frozenset()
     facts: frozenset[str] = frozenset()
     prefer: frozenset[str] = frozenset()
-    stand_ins: frozenset[str] = frozenset()  # kinds that may stand in for those asked
+    stand_ins: tuple[str, ...] = ()  # kinds that may stand in for those asked, best first
 
     def within(self, kind_ids: frozenset[str], kinds: dict[str, Kind]) -> Seeker:
         """The request as one need's list sees it: only its kinds, with their stand-ins."""
         asked = self.kinds & kind_ids
-        stand_ins = frozenset(n for a in asked for n in kinds[a].near) - asked
+        stand_ins = tuple(dict.fromkeys(n for a in sorted(asked) for n in kinds[a].near
+                                        if n not in asked))
         return Seeker(asked, self.facts, self.prefer, stand_ins)
 
     @cached_property
@@ -133,6 +137,8 @@ def barrier(service: Service, kind: Kind, seeker: Seeker, now: dt.datetime) -> s
         return "no_pets"
     if rules.id_required and "no_id" in facts:
         return "id_required"
+    if rules.cost == "private_pay" and seeker.prefer & CANNOT_PAY:
+        return "private_pay"
     if service.hours is not None and not service.hours.is_open(now):
         return "closed"
     return None
@@ -143,9 +149,12 @@ def made_for(service: Service, seeker: Seeker) -> bool:
     20-year-old, a family shelter for a mother with children, the VA for a veteran."""
     rules, facts, age = service.eligibility, seeker.facts, seeker.age
     young = rules.max_age is not None and rules.max_age < YOUTH_MAX_AGE
+    # A men's shelter is made for a man, not for a man with his children beside him.
+    with_own_sex = rules.sex == seeker.sex and (
+        rules.families in ("only", "welcome") or "families" not in facts)
     return bool(
-        (rules.sex and rules.sex == seeker.sex)
-        or (rules.families in ("only", "welcome") and "families" in facts)
+        (rules.sex and with_own_sex)
+        or (rules.families == "only" and "families" in facts)
         or (rules.veterans_only and "veteran" in facts)
         or (young and age is not None and age <= rules.max_age)
         or (rules.only_for and rules.only_for in facts))
@@ -194,9 +203,13 @@ def score(service: Service, kind: Kind, miles: float, seeker: Seeker, now: dt.da
         return None
     static = static_penalty(service) if static is None else static
     total = level * TIER_MILES + miles + static + status_penalty(service, now)
+    if level == 1 and kind.id in seeker.stand_ins:
+        total += STAND_IN_STEP * seeker.stand_ins.index(kind.id)
     if seeker.prefer & service.attributes:
         total -= WANTED_BONUS
-    if meant:
+    # A shelter that takes children beside their parent is not made for families, but fits.
+    takes_children = service.eligibility.families == "welcome" and "families" in seeker.facts
+    if meant or (takes_children and not blocked):
         total -= MADE_FOR_BONUS
     return Match(service, blocked, level, total)
 

@@ -47,7 +47,7 @@ ELIGIBILITY_VALUES = {
     "families": {"only", "welcome", "no"}, "veterans_only": bool, "records_ok": bool,
     "registry": {"accepted", "refused"}, "sober_required": bool, "id_required": bool,
     "insurance": {"medicaid", "medicare", "private", "va", "none"},
-    "cost": {"free", "sliding_scale", "fee"}, "pets": {"allowed", "not_allowed"},
+    "cost": {"free", "sliding_scale", "fee", "private_pay"}, "pets": {"allowed", "not_allowed"},
     "only_for": {"hiv", "abuse_survivors", "disability", "seniors_or_disability"},
 }
 CONFIDENCE = {"high", "medium", "low"}

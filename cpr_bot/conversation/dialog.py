@@ -199,19 +199,27 @@ class Dialog:
         named = self._named(shown, message) if message.decided_by == "classifier" else []
         if named:  # a place from the list, said by name, outranks a guessed need
             return self._show_details(turn, dataclasses.replace(message, choice=named[0]), now)
+        if state["step"] == "ask_place" and state.get("pending") and not message.place and (
+                message.decided_by == "rules" and not message.named_need
+                and message.word != "anywhere"):
+            # Only a hint ("me and my girl") is who comes along, not a new need: the place.
+            turn.replies.append(self._writer(turn, now).say("place_not_understood"))
+            return "ask_place"
         if state["step"] == "ask_place" and message.place and state.get("pending"):
-            # The answer to "what part of town?": "fairfield near the church" is a place.
+            # The answer to "what part of town?": "fairfield near the church" is a place, and
+            # "downtown by the greyhound" keeps the detox asked for, not a bus.
             needs = state["pending"]
+            state["asked"] = list(dict.fromkeys([*(state.get("asked") or []),
+                                                 *request_wants(message.wants)]))
         elif message.intent in CATEGORIES:
             needs = message.needs or [message.intent]
+            state["asked"] = request_wants(message.wants)
         else:
             needs = state.get("pending") or state.get("needs") or []
         if not needs:
             self._remember_place(turn, message, now)
             turn.replies.append(self._writer(turn, now).say("menu"))
             return "menu"
-        if message.intent in CATEGORIES:
-            state["asked"] = request_wants(message.wants)
         return self._search(turn, needs, message.place, message.word == "anywhere", now)
 
     def _search(self, turn: Turn, needs: list[str], place: Place | None, anywhere: bool,

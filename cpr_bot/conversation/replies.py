@@ -143,8 +143,10 @@ class Writer:
             ages = (f"{rules.min_age or 0}-{rules.max_age}" if rules.max_age is not None
                     else f"{rules.min_age}+")
             tags.append(labels["ages"].format(ages=ages))
+        if rules.cost == "private_pay":  # not for someone with no money or insurance
+            tags.append(labels["private_pay"])
         kind = self.kinds.get(service.kind)
-        if match.barrier in labels:
+        if match.barrier in labels and match.barrier != "private_pay":
             tags.append(labels[match.barrier])
         elif kind and kind.waitlist:
             tags.append(labels["waitlist"])

@@ -45,10 +45,11 @@ _AGE = re.compile(r"\b(?:im|i am|tengo) (\d{2})\b"
 # "me and my 2 kids", "con mis tres hijos": children with the person.
 _CHILDREN = re.compile(r"\b(?:my|mis|with|con|w|and|y|tengo|have|got) "
                        r"(?:\d|two|three|four|five|dos|tres|cuatro|cinco|little|young|small|"
-                       r"peque\w*) ?(?:kids|children|child|sons|daughters|babies|hijos|hijas|"
-                       r"ninos|ninas|nenes|chamacos)\b")
+                       r"peque\w*) ?(?:kids|children|child|sons|daughters|boys|girls|babies|"
+                       r"hijos|hijas|ninos|ninas|nenes|chamacos)\b")
 _SEX_WANTS = {"men_only", "women_only"}
 _NOT_WITH = {"not", "without", "sin", "nor"}
+_ADDING = {"too", "also", "tambien", "tampoco", "aswell"}  # "a bed too" adds, not asks first
 # Below this, speech is too unsure to act on (except crisis words, which always count).
 MIN_SPEECH_CONFIDENCE = 0.4
 
@@ -415,16 +416,22 @@ class Understander:
 
     def _asked_kind(self, words: list[str], first: list[_Hit]) -> str | None:
         """The need of a kind of help asked for right after an asking word ("i need a bed
-        tonight"), when the first need named was told before that ask."""
+        tonight"), when the first need named was told before that ask, not asked itself
+        ("como saco un ID? ... busco donde quedarme" asks for the ID first)."""
+        told_at = min((h.start for h in first), default=0)
+        if self.vocab.asking & set(words[:told_at]):
+            return None
         for i, word in enumerate(words):
-            if word not in self.vocab.asking or any(h.end > i for h in first):
+            if word not in self.vocab.asking or any(h.end > i for h in first) or (
+                    _ADDING & set(words[max(0, i - 2) : i])):
                 continue
             for start in range(i + 1, min(i + 4, len(words))):
                 for size in (4, 3, 2, 1):
                     labels = self.vocab.wants.get(tuple(words[start : start + size]), ())
                     found = [self.kind_categories[k] for k in labels if k in self.kind_categories]
                     if found:
-                        return found[0]
+                        after = set(words[start + size : start + size + 2])
+                        return None if after & _ADDING else found[0]
         return None
 
     def _asks_after(self, words: list[str], hit: _Hit, hits: list[_Hit]) -> bool:
