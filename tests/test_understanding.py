@@ -113,6 +113,33 @@ def test_a_kind_asked_for_after_the_story_comes_first(understander, text, first)
     assert understander.understand(text).needs[0] == first
 
 
+@pytest.mark.parametrize(("text", "first"), [
+    ("como saco un ID si no tengo direccion? y tambien busco donde quedarme", "id"),
+    ("anyone do release day pickups for my mom? she'll need a place to stay too",
+     "transportation"),
+    ("just got custody back after i got out. we need a place to stay", "shelter"),
+])
+def test_a_need_asked_first_or_added_with_too_keeps_its_place(understander, text, first):
+    assert understander.understand(text).needs[0] == first
+
+
+@pytest.mark.parametrize(("text", "has", "lacks"), [
+    ("my son getting out in 2 wks and he aint got nowhere to go", "men_only", "families"),
+    ("mi hija sale el viernes y necesita ropa", "women_only", "families"),
+    ("my husband got out last week and me and my 3 kids need food", "families", "men_only"),
+    ("im a dad with my 2 boys, we need a place", "families", "women_only"),
+    ("no tengo ninguna identificacion, como saco mi id", "no_id", "families"),
+])
+def test_whom_the_places_are_for(understander, text, has, lacks):
+    wants = understander.understand(text).wants
+    assert has in wants and lacks not in wants
+
+
+def test_weekday_names_are_not_corrected_into_needs(understander):
+    assert understander.understand("sale el viernes").intent == "unknown"
+    assert understander.understand("necesito comida el sabado").needs == ["food"]
+
+
 def test_a_need_said_not_to_be_needed_is_never_guessed(full_understander):
     assert full_understander.understand("staying at the shelter").intent != "shelter"
     assert full_understander.understand("no necesito comida necesito trabajar").intent == "jobs"

@@ -47,6 +47,19 @@ _CHILDREN = re.compile(r"\b(?:my|mis|with|con|w|and|y|tengo|have|got) "
                        r"(?:\d|two|three|four|five|dos|tres|cuatro|cinco|little|young|small|"
                        r"peque\w*) ?(?:kids|children|child|sons|daughters|boys|girls|babies|"
                        r"hijos|hijas|ninos|ninas|nenes|chamacos)\b")
+# "my son gets out of Limestone in 2 weeks": the one coming home is the son, so the places
+# are for a man, not for a family.
+_RELATIVE_COMING_HOME = re.compile(
+    r"\b(?:my|mi) (son|boy|brother|husband|boyfriend|nephew|dad|father|hijo|hermano|esposo|"
+    r"novio|sobrino|papa|daughter|girl|sister|wife|girlfriend|niece|mom|mother|hija|hermana|"
+    r"esposa|novia|sobrina|mama)\b(?: \S+){0,3}? (?:getting out|gets out|got out|comes? home|"
+    r"coming home|being released|released|paroled|sale|salio|saldra|va a salir)\b")
+_MALE_RELATIVES = {"son", "boy", "brother", "husband", "boyfriend", "nephew", "dad", "father",
+                   "hijo", "hermano", "esposo", "novio", "sobrino", "papa"}
+_CHILD_RELATIVES = {"son", "boy", "daughter", "girl", "hijo", "hija"}
+_THIRD_PERSON = {"he", "she", "him", "her", "his", "hes", "shes", "hell", "shell", "el", "ella",
+                 "lo", "la", "le", "necesita", "tiene", "needs", "has", "aint"}
+_FIRST_PERSON = {"me", "us", "im", "were", "necesito", "necesitamos", "tengo"}
 _SEX_WANTS = {"men_only", "women_only"}
 _NOT_WITH = {"not", "without", "sin", "nor"}
 _ADDING = {"too", "also", "tambien", "tampoco", "aswell"}  # "a bed too" adds, not asks first
@@ -104,6 +117,21 @@ class Understanding:
 def nothing() -> Understanding:
     """No input at all, or speech too unsure to act on."""
     return Understanding("nothing", language.DEFAULT)
+
+
+def _for_relative(text: str, wants: list[str]) -> list[str]:
+    """The person's facts when they write for a relative coming home: "my son gets out
+    friday, he needs a place" asks for a man; "my husband got out, me and the kids need
+    food" still asks for a family."""
+    relative = _RELATIVE_COMING_HOME.search(text)
+    rest = text[relative.end() :].split() if relative else []
+    if not relative or not _THIRD_PERSON & set(rest) or _FIRST_PERSON & set(text.split()) \
+            or _CHILDREN.search(text):
+        return wants
+    said = relative.group(1)
+    drop = _SEX_WANTS | ({"families"} if said in _CHILD_RELATIVES else set())
+    return [w for w in wants if w not in drop] + [
+        "men_only" if said in _MALE_RELATIVES else "women_only"]
 
 
 def _has(words: list[str], phrases: list[list[str]]) -> bool:
@@ -199,6 +227,7 @@ class Understander:
                 return result
         keyword = self._keyword(norm.split(), words)
         result.wants, taken, said_of_self, result.about_self = self._wants(words)
+        result.wants = _for_relative(" ".join(raw_words), result.wants)
         for i in in_place:
             taken[i] = True
         hits, result.declined = self._phrase_hits(words, taken)
