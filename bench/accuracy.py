@@ -21,6 +21,8 @@ training data, and bench/classifier.py gives the score with the set left out. Fi
   apart23 86.3% (89.1%), 59/64, false alarms 4.4% (one writer wrote heavy slang and emoji)
   apart24 85.8% (84.8%), 61/64, false alarms 2.6%: the first set scored after the models
           learned from every earlier set (so training on them did not carry over much)
+  apart25 86.2% (87.9%), 63/64, false alarms 0.9% (2026-12-03; the code of that morning
+          86.0%); tuned on since: 92.7% (96.4%), 64/64, before the models learned from it
 Also tuned on: hand_written (written beside the vocabulary), dev, holdout, blind, blind2,
 and bench/data's followups_apart9 and places_apart9.
 A crisis counts as found when the reply carries the crisis lines: the whole crisis answer,

@@ -24,7 +24,13 @@ kind asked after the story first, places only for others not padding a list: 1.5
 bench/data/relevance_cases_apart2.yaml (64 cases, written apart 2026-12-03 by a helper that
 saw only the facts files and bench/guides/relevance.md), scored once before any miss was
 read: 1.19 of top 3 (best possible 2.39), harmful 4/59, phone 85%, hours 21%, guide-first
-5/7, segments max 3 (the code before that day: 1.15, 5/59). Tuned on since: 1.31, 4/59.
+5/7, segments max 3 (the code before that day: 1.15, 5/59). Tuned on since: 1.31, 4/59;
+later that day (private pay, stand-ins in order, shelters that take children): 1.53, 0/58.
+bench/data/relevance_cases_apart3.yaml (64 cases, written apart 2026-12-03 the same way),
+scored once before any miss was read: 1.29 of top 3 (best possible 2.57; 1.38 crediting the
+lines a crisis or topic answer gives), harmful 6/58, phone 86%, hours 24%, guide-first 6/7
+(the code of that morning: 1.19, 8/58). Tuned on since: 1.50, 5/58 (the fifth a van
+that ends at 9 pm for a 10 pm shift: the time a ride is needed is not read yet).
 """
 
 from __future__ import annotations

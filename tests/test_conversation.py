@@ -159,6 +159,17 @@ CONVERSATIONS = {
         ("me and my girl", [r"did not catch a place"], [r"Kids and family"]),
         ("downtown", [r"^1\) Jimmie Hale: Warming station"], []),
     ],
+    "asked what is open now, a list with no hours known says none is sure to be open": [
+        ("GED classes open now? 35203",
+         [r"^GED and school near 35203:", r"None is sure to be open now; call first"], []),
+        ("food open now 35203", [r"^Food near 35203:", r"Open"], [r"None is sure"]),
+    ],
+    "after the domestic-violence lines, a place finds a safe shelter there": [
+        ("my bf hit me again i cant go back there tonite",
+         [r"call 911", r"205-322-4878", r"ZIP or town for a safe place tonight"], [r"\d\) "]),
+        ("tarrant. im at the gas station", [r"^Shelter near Tarrant:", r"^1\) YWCA"],
+         [r"MAX", r"Ride"]),
+    ],
     "a waiting list is said to be one": [
         ("how do i sign up for section 8 35212", [r"Housing Auth[^\n]*\(waiting list\)"], []),
     ],

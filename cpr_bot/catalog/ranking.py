@@ -54,6 +54,7 @@ MILES_PER_DEGREE = 69.09
 SEXES = {"men_only": "men", "women_only": "women"}
 CANNOT_PAY = frozenset({"free", "serves_uninsured"})  # "no money", "no insurance", "cheap"
 NOT_FOR_THEM = 3  # the tier of a service that cannot take this person, open or not
+OPEN_NOW = "open_now"  # asked with the need: "anywhere open tonight?"
 
 
 @dataclass(frozen=True)
@@ -185,10 +186,11 @@ def static_penalty(service: Service) -> float:
     return penalty + (0.5 if service.confirm_first else 0.0)
 
 
-def status_penalty(service: Service, now: dt.datetime) -> float:
-    """Penalty miles for being closed now, or for hours nobody has confirmed."""
+def status_penalty(service: Service, now: dt.datetime, open_asked: bool = False) -> float:
+    """Penalty miles for being closed now, or for hours nobody has confirmed (as much as
+    closed when the person asked what is open now)."""
     if service.hours is None:
-        return UNKNOWN_HOURS_PENALTY
+        return CLOSED_PENALTY if open_asked else UNKNOWN_HOURS_PENALTY
     return 0.0 if service.hours.is_open(now) else CLOSED_PENALTY
 
 
@@ -202,7 +204,8 @@ def score(service: Service, kind: Kind, miles: float, seeker: Seeker, now: dt.da
     if level is None:
         return None
     static = static_penalty(service) if static is None else static
-    total = level * TIER_MILES + miles + static + status_penalty(service, now)
+    total = level * TIER_MILES + miles + static + status_penalty(
+        service, now, OPEN_NOW in seeker.prefer)
     if level == 1 and kind.id in seeker.stand_ins:
         total += STAND_IN_STEP * seeker.stand_ins.index(kind.id)
     if seeker.prefer & service.attributes:

@@ -14,7 +14,7 @@ from rapidfuzz import fuzz
 from ..catalog.hours import WeeklyHours
 from ..catalog.model import CATEGORIES, Service
 from ..catalog.places import Place
-from ..catalog.ranking import NOT_FOR_THEM, Seeker
+from ..catalog.ranking import NOT_FOR_THEM, OPEN_NOW, Seeker
 from ..catalog.resources import Catalog
 from ..text import normalize
 from . import language
@@ -216,6 +216,8 @@ class Dialog:
             state["asked"] = request_wants(message.wants)
         else:
             needs = state.get("pending") or state.get("needs") or []
+        if message.follow_up == OPEN_NOW and OPEN_NOW not in state.get("asked", []):
+            state["asked"] = [*state.get("asked", []), OPEN_NOW]  # "anywhere open tonight?"
         if not needs:
             self._remember_place(turn, message, now)
             turn.replies.append(self._writer(turn, now).say("menu"))
@@ -292,8 +294,13 @@ class Dialog:
             turn.replies.append(writer.say("welcome", program=self.program_name))
         turn.replies.append(writer.say("menu"))
 
-    def _crisis_reply(self, turn: Turn, message: Understanding, now) -> None:
+    def _crisis_reply(self, turn: Turn, message: Understanding, now) -> str | None:
         turn.replies.append(self._writer(turn, now).say(crisis_sentence(message.crisis_kind)))
+        if message.crisis_kind == "domestic_violence" and turn.channel == "sms":
+            # The lines end asking where they are: a place sent next finds a safe shelter.
+            turn.state.update(pending=["shelter"], asked=["dv_shelter"])
+            return "ask_place"
+        return None
 
     def _connect_crisis(self, turn: Turn, message: Understanding, now) -> None:
         """Say 911 first where someone is hurt or in danger, then ring the crisis line."""
@@ -469,6 +476,11 @@ class Dialog:
         first_number = len(state.get("shown") or []) + 1 if state["page"] else 1
         state["shown"] = shown
         few = not state["page"] and lists and fitting < PAGE_SIZE[turn.channel] * len(lists)
+        # "anywhere open tonight?" and none listed is known to be: say so, not only few fit.
+        closing = "none_open" if OPEN_NOW in seeker.prefer and not any(
+            m.service.hours and m.service.hours.is_open(now)
+            for _, numbered in lists for _, m in numbered) else "few_fit"
+        few = few or closing == "none_open"
         if turn.channel == "voice":
             for need, numbered in lists:
                 label = place.label if place else "Jefferson County"
@@ -476,7 +488,7 @@ class Dialog:
                                    place=label)
                 turn.replies.append(writer.spoken_results(intro, [m for _, m in numbered]))
             if few:
-                turn.replies.append(writer.say("few_fit"))
+                turn.replies.append(writer.say(closing))
             turn.replies.append(writer.say("results_options"))
             return
         for index, (need, numbered) in enumerate(lists):
@@ -488,12 +500,12 @@ class Dialog:
                 last = len(shown)
                 key = "results_footer_one" if first_number == last else "results_footer"
                 footer = [writer.say(key, first=first_number, last=last)]
+                if few:  # worth more than the steps offer when a text has room for one
+                    footer.append(writer.say(closing))
                 guides = self.catalog.guides_for_category(needs[0])
                 if guides and not state.get("guide"):
                     title = guides[0].title_es if state["lang"] == "es" else guides[0].title
                     footer.append(writer.say("steps_offer", guide=title))
-                if few:
-                    footer.append(writer.say("few_fit"))
             turn.replies.append(writer.result_list(header, numbered, footer))
 
     def _show_details(self, turn: Turn, message: Understanding, now) -> str:

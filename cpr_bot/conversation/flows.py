@@ -32,8 +32,8 @@ MENU_TARGETS = (*CATEGORIES, "human", "repeat")
 ENGINE_SENTENCES = {
     "welcome", "menu", "ask_place", "place_not_understood", "place_remembered", "human",
     "pick_from_list", "results_header_near", "results_header_any", "no_phone", "labels",
-    "area_of", "few_fit", "results_footer", "results_footer_one", "steps_offer", "no_results",
-    "no_more",
+    "area_of", "few_fit", "none_open", "results_footer", "results_footer_one", "steps_offer",
+    "no_results", "no_more",
     "status_open_until", "status_open_24", "status_opens", "status_closed", "status_unknown",
     "today", "tomorrow", "details_call", "details_website", "details_hours_note",
     "details_confirm", "steps_header", "steps_more", "steps_none", "steps_done", "places_offer",

@@ -36,6 +36,8 @@ SELF_FACTS = PERSON_FACTS | {"serves_uninsured"}
 _LEADING_STOP = re.compile(
     r"\s*(stop|stopall|unsubscribe|cancel|basta)\s*([.!,;:]|por favor|porfa|please|pls|ya no)",
     re.I)
+# "... dont need these anymore, please stop": one set off at the end is one too.
+_TRAILING_STOP = re.compile(r"[.!,;:]\s*(?:please |pls |plz |)(?:stop|unsubscribe)[.! ]*$", re.I)
 _I_WOULD = re.compile(r"\b[Ii](?:['\u2019]d|d(?= (?:kill|love|like|rather|appreciate|really|"
                       r"be|do|go|take|give|want)\b))\b")
 # "im 19", "19 years old", "tengo 22 anos": an age said about oneself.
@@ -240,7 +242,8 @@ class Understander:
                                             tuple(words[h.start : h.end]) in self.vocab.yielding)]
         strong = [h.intent for h in hits if not h.weak]
         if "start" not in strong and (self._asks_no_more_messages(raw_words)
-                                      or _LEADING_STOP.match(text)):
+                                      or _LEADING_STOP.match(text)
+                                      or _TRAILING_STOP.search(text)):
             strong.append("stop")
         weak = [h.intent for h in hits if h.weak]
         # The person's situation told before an ask is a fact, not a need: "no car, need food"
@@ -251,6 +254,10 @@ class Understander:
         named.sort(key=lambda h: tuple(words[h.start : h.end]) in self.vocab.yielding)
         needs = list(dict.fromkeys([h.intent for h in named]
                                    or [i for i in weak if i in CATEGORIES]))
+        if "help" in strong and all(tuple(words[h.start : h.end]) in self.vocab.yielding
+                                    for h in named):
+            # "my case manager gave me this number, what can yall help with"
+            needs, strong = [], [i for i in strong if i not in CATEGORIES]
         asked = self._asked_kind(words, [h for h in named if h.intent == (needs or [""])[0]])
         if asked in needs[1:]:  # "they dropped me at the greyhound. i need a bed tonight"
             needs.remove(asked)
@@ -450,17 +457,20 @@ class Understander:
         told_at = min((h.start for h in first), default=0)
         if self.vocab.asking & set(words[:told_at]):
             return None
-        for i, word in enumerate(words):
-            if word not in self.vocab.asking or any(h.end > i for h in first) or (
-                    _ADDING & set(words[max(0, i - 2) : i])):
-                continue
-            for start in range(i + 1, min(i + 4, len(words))):
-                for size in (4, 3, 2, 1):
-                    labels = self.vocab.wants.get(tuple(words[start : start + size]), ())
-                    found = [self.kind_categories[k] for k in labels if k in self.kind_categories]
-                    if found:
-                        after = set(words[start + size : start + size + 2])
-                        return None if after & _ADDING else found[0]
+        told_end = max((h.end for h in first), default=0)
+        ask = next((i for i, w in enumerate(words) if i >= told_end and w in self.vocab.asking),
+                   None)
+        # Only the first ask after the story counts: "...do outpatient, where is one that's
+        # cheap, and i need a ride" asks where the outpatient is.
+        if ask is None or _ADDING & set(words[max(0, ask - 2) : ask]):
+            return None
+        for start in range(ask + 1, min(ask + 4, len(words))):
+            for size in (4, 3, 2, 1):
+                labels = self.vocab.wants.get(tuple(words[start : start + size]), ())
+                found = [self.kind_categories[k] for k in labels if k in self.kind_categories]
+                if found:
+                    after = set(words[start + size : start + size + 2])
+                    return None if after & _ADDING else found[0]
         return None
 
     def _asks_after(self, words: list[str], hit: _Hit, hits: list[_Hit]) -> bool:
