@@ -61,7 +61,7 @@ _MALE_RELATIVES = {"son", "boy", "brother", "husband", "boyfriend", "nephew", "d
 _CHILD_RELATIVES = {"son", "boy", "daughter", "girl", "hijo", "hija"}
 _THIRD_PERSON = {"he", "she", "him", "her", "his", "hes", "shes", "hell", "shell", "el", "ella",
                  "lo", "la", "le", "necesita", "tiene", "needs", "has", "aint"}
-_FIRST_PERSON = {"me", "us", "im", "were", "necesito", "necesitamos", "tengo"}
+_FIRST_PERSON = {"me", "us", "were", "necesito", "necesitamos"}  # the sender asks too
 _SEX_WANTS = {"men_only", "women_only"}
 _NOT_WITH = {"not", "without", "sin", "nor"}
 _ADDING = {"too", "also", "tambien", "tampoco", "aswell"}  # "a bed too" adds, not asks first
