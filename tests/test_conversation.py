@@ -150,9 +150,16 @@ CONVERSATIONS = {
     ],
     "the answer to the place question keeps the kind asked for, not a bus": [
         ("need detox tonight been drinking heavy", [r"what ZIP"], []),
-        ("downtown by the greyhound", [r"^Drug and alcohol help near Downtown:",
+        ("downtown by the greyhound", [r"^Drug and alcohol help near (Downtown|The Greyhound):",
                                        r"JBS Crisis Care[^\n]*24/7 drug crisis care"],
          [r"MAX", r"Ride"]),
+    ],
+    "no ID, said at the place question or added after a list of beds, is a fact, not an ID "
+    "search": [
+        ("need somewhere to sleep tonite", [r"^Shelter: what ZIP"], []),
+        ("i dont got no id either", [r"^Shelter: what ZIP"], [r"ID and papers"]),
+        ("dropped me at the greyhound", [r"^Shelter near The Greyhound:", r"\(men\)"], []),
+        ("no id either", [r"^Shelter near The Greyhound:"], [r"ID and papers"]),
     ],
     "who comes along, said at the place question, is no new need: the place is asked again": [
         ("is the warming station open tonight", [r"^Shelter: what ZIP"], []),
