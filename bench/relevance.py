@@ -29,7 +29,7 @@ later that day (private pay, stand-ins in order, shelters that take children): 1
 bench/data/relevance_cases_apart3.yaml (64 cases, written apart 2026-12-03 the same way),
 scored once before any miss was read: 1.29 of top 3 (best possible 2.57; 1.38 crediting the
 lines a crisis or topic answer gives), harmful 6/58, phone 86%, hours 24%, guide-first 6/7
-(the code of that morning: 1.19, 8/58). Tuned on since: 1.53, 5/58 (the fifth a van
+(the code of that morning: 1.19, 8/58). Tuned on since: 1.57, 5/58 (the fifth a van
 that ends at 9 pm for a 10 pm shift: the time a ride is needed is not read yet).
 """
 

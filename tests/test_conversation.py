@@ -177,6 +177,10 @@ CONVERSATIONS = {
         ("tarrant. im at the gas station", [r"^Shelter near Tarrant:", r"^1\) YWCA"],
          [r"MAX", r"Ride"]),
     ],
+    "meetings asked for are meetings, not a methadone clinic": [
+        ("drinking again bad. want meetings or something, trussville",
+         [r"^Drug and alcohol help near Trussville:", r"^1\) AA Birmingham"], [r"Methadone"]),
+    ],
     "a waiting list is said to be one": [
         ("how do i sign up for section 8 35212", [r"Housing Auth[^\n]*\(waiting list\)"], []),
     ],
