@@ -90,7 +90,7 @@ def build_web(settings: Settings, client: redis.Redis | None = None,
               now: Callable[[], dt.datetime] | None = None) -> Services:
     """Load and check the catalog and conversations, connect to Redis, build the runner."""
     understander = load_understander(settings)
-    catalog = load_catalog(settings.catalog_path, understander.gazetteer)
+    catalog = load_catalog(settings.catalog_path, understander.gazetteer, understander.kinds)
     flow = load_flow(settings.conversations_dir)
     _check_topics(understander, catalog, flow)
     client = client or connect_redis(settings)

@@ -158,7 +158,8 @@ class Understander:
         self.gazetteer = gazetteer
         self.crisis_net = crisis_net
         self.learned = learned
-        self.kind_categories = {k.id: k.category for k in (kinds or load_kinds()).values()}
+        self.kinds = kinds or load_kinds()
+        self.kind_categories = {k.id: k.category for k in self.kinds.values()}
 
     def understand(self, text: str) -> Understanding:
         """Classify one typed message: the rules, the classifier where they found no plain
