@@ -161,6 +161,10 @@ CONVERSATIONS = {
         ("dropped me at the greyhound", [r"^Shelter near The Greyhound:", r"\(men\)"], []),
         ("no id either", [r"^Shelter near The Greyhound:"], [r"ID and papers"]),
     ],
+    "a ride asked for at the place question is asked for, though it says no car": [
+        ("need somewhere to sleep tonite", [r"^Shelter: what ZIP"], []),
+        ("como llego a la oficina de probacion sin carro", [r"^Transporte: "], [r"^Refugio"]),
+    ],
     "who comes along, said at the place question, is no new need: the place is asked again": [
         ("is the warming station open tonight", [r"^Shelter: what ZIP"], []),
         ("me and my girl", [r"did not catch a place"], [r"Kids and family"]),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -85,11 +84,6 @@ def _matches(rule: Rule, message: Understanding) -> bool:
     if when == "follow_up":
         return message.follow_up is not None
     return message.intent == when
-
-
-# A fact that names a need's words: "no ID" at the place question is said, not asked.
-FACT_NEEDS = {"no_id": "id", "no_car": "transportation"}
-ADDING_WORDS = re.compile(r"\b(?:either|too|also|tampoco|tambien|también)\b", re.I)
 
 
 def request_wants(wants: list[str]) -> list[str]:
@@ -196,11 +190,9 @@ class Dialog:
 
     def _find_resources(self, turn: Turn, message: Understanding, now) -> str | None:
         state = turn.state
-        only_facts = bool(message.needs) and set(message.needs) <= {
-            FACT_NEEDS[w] for w in message.wants if w in FACT_NEEDS}
-        adds_a_fact = only_facts and ADDING_WORDS.search(message.text)
         if state["step"] == "results" and state.get("needs") and message.wants and (
-                message.about_self or message.decided_by == "classifier" or adds_a_fact):
+                message.about_self or message.decided_by == "classifier"
+                or message.needs_are_facts and message.adds):
             # "im a woman with 2 kids" after a list says who they are, not a new need; so
             # does "no insurance" when only the models guessed a need in it, and "i dont
             # got no id either" after a list of beds ("lost my id" may ask for one).
@@ -216,7 +208,7 @@ class Dialog:
                 # Only a hint ("me and my girl") is who comes along, not a new need.
                 turn.replies.append(writer.say("place_not_understood"))
                 return "ask_place"
-            if only_facts:  # "i dont got no id either" at the bed's place question
+            if message.needs_are_facts:  # "i dont got no id either" at the place question
                 turn.replies.append(writer.say("ask_place", need=writer.need_name(
                     state["pending"][0])))
                 return "ask_place"

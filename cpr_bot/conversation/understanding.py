@@ -64,7 +64,8 @@ _THIRD_PERSON = {"he", "she", "him", "her", "his", "hes", "shes", "hell", "shell
 _FIRST_PERSON = {"me", "us", "were", "necesito", "necesitamos"}  # the sender asks too
 _SEX_WANTS = {"men_only", "women_only"}
 _NOT_WITH = {"not", "without", "sin", "nor"}
-_ADDING = {"too", "also", "tambien", "tampoco", "aswell"}  # "a bed too" adds, not asks first
+# "a bed too", "no ID either": adds to what was asked, rather than asking first.
+_ADDING = {"too", "also", "tambien", "tampoco", "aswell", "either"}
 # Below this, speech is too unsure to act on (except crisis words, which always count).
 MIN_SPEECH_CONFIDENCE = 0.4
 
@@ -95,6 +96,8 @@ class Understanding:
     named_need: bool = False  # a need was named outright, not only hinted ("my PO")
     declined: set[str] = field(default_factory=set)  # needs said not to be needed
     about_self: bool = False  # says only who the person is: "im a woman with 2 kids"
+    needs_are_facts: bool = False  # every need named is in words about the person: "no ID"
+    adds: bool = False  # "either", "too", "also": it adds to what was said before
     follow_up: str | None = None  # a question about places just listed: open_now, hours...
     off_topic: bool = False  # thanks, or an errand this line does not run
     decided_by: str = "rules"  # rules, net (crisis patterns) or classifier: who chose the intent
@@ -253,6 +256,9 @@ class Understander:
             all(said_of_self[h.start : h.end]) and self._asks_after(words, h, hits))]
         # Words that say who helps or why ("a church", "a felony") come after the need itself.
         named.sort(key=lambda h: tuple(words[h.start : h.end]) in self.vocab.yielding)
+        result.needs_are_facts = bool(named) and all(all(said_of_self[h.start : h.end])
+                                                     for h in named)
+        result.adds = bool(_ADDING & set(words))
         needs = list(dict.fromkeys([h.intent for h in named]
                                    or [i for i in weak if i in CATEGORIES]))
         if "help" in strong and all(tuple(words[h.start : h.end]) in self.vocab.yielding
