@@ -29,14 +29,15 @@ from cpr_bot.wiring import build_desk  # noqa: E402
 from tests.twilio_mock import TwilioMock  # noqa: E402
 
 
-def redis_url() -> tuple[str, EmbeddedRedis | None]:
+def redis_url(db: int = 14) -> tuple[str, EmbeddedRedis | None]:
+    """REDIS_URL's server on its own DB index, else an embedded server (and it, to stop)."""
     if os.environ.get("REDIS_URL"):
         kwargs = redis.Redis.from_url(os.environ["REDIS_URL"]).connection_pool.connection_kwargs
         if "path" in kwargs:
-            return f"unix://{kwargs['path']}?db=14", None
-        return f"redis://{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/14", None
+            return f"unix://{kwargs['path']}?db={db}", None
+        return f"redis://{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{db}", None
     server = EmbeddedRedis(Path(tempfile.mkdtemp()), persistent=False).start()
-    return f"{server.url}?db=14", server
+    return f"{server.url}?db={db}", server
 
 
 def run_workers(count: int, env: dict) -> None:

@@ -17,6 +17,8 @@ def configure_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # twilio's client logs each request's query (a phone number, in a Messages lookup) at INFO.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
 def _whole_number(env, name: str, default: int) -> int:
@@ -25,6 +27,17 @@ def _whole_number(env, name: str, default: int) -> int:
         return int(raw) if raw else default
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _seconds(env, name: str, default: float) -> float:
+    raw = (env.get(name) or "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise ConfigError(f"{name} must be a number of seconds above 0, not {raw!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,7 @@ class Settings:
     twilio_auth_token: str | None = None
     twilio_api_base_url: str | None = None
     twilio_from_number: str | None = None
+    twilio_timeout: float = 10.0  # seconds a request to Twilio's REST API may take
     public_base_url: str | None = None
     trusted_proxies: int = 0
     catalog_path: Path = ROOT / "data" / "resources.yaml"
@@ -51,6 +65,8 @@ class Settings:
     program_name: str = "CPR Reentry Line"
     opt_out_confirmation: str = "app"
     conversation_ttl: int = 7 * 24 * 3600
+    # How long a webhook's MessageSid or CallSid is remembered against replays.
+    replay_window: int = 400 * 24 * 3600
     # Voice: who "talk to a person" rings, when, and the crisis line a crisis key rings.
     on_call_number: str | None = None
     on_call_hours: str | None = None
@@ -74,6 +90,7 @@ class Settings:
             "twilio_auth_token": env.get("TWILIO_AUTH_TOKEN") or None,
             "twilio_api_base_url": env.get("TWILIO_API_BASE_URL") or None,
             "twilio_from_number": env.get("TWILIO_FROM_NUMBER") or None,
+            "twilio_timeout": _seconds(env, "CPR_TWILIO_TIMEOUT", cls.twilio_timeout),
             "public_base_url": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             "trusted_proxies": _whole_number(env, "TRUSTED_PROXIES", 0),
             "program_name": env.get("CPR_PROGRAM_NAME", cls.program_name),
@@ -97,6 +114,8 @@ class Settings:
                 values[path_field] = Path(env[name])
         values["conversation_ttl"] = _whole_number(env, "CPR_CONVERSATION_TTL",
                                                    cls.conversation_ttl)
+        values["replay_window"] = 24 * 3600 * _whole_number(
+            env, "CPR_REPLAY_WINDOW_DAYS", cls.replay_window // (24 * 3600))
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:

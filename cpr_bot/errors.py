@@ -11,9 +11,9 @@
     │   ├── PhoneError         a phone number that cannot be used
     │   └── RosterError        a mentor's details
     └── SendError              a text that was not sent
-        ├── RetryableSendError    it did not leave us: trying again later is safe
-        │   └── OptOutUnknownError    opt-outs could not be read, so nothing is sent
-        └── UncertainSendError    it may have gone out: a person decides whether to resend
+        └── RetryableSendError    not sent, or not known to be: a later try (which first
+            │                     asks Twilio about an unclear one) is safe
+            └── OptOutUnknownError    opt-outs could not be read, so nothing is sent
 """
 
 from __future__ import annotations
@@ -72,12 +72,8 @@ class SendError(CprError):
 
 
 class RetryableSendError(SendError):
-    """The text did not leave us (Twilio busy or down, 429 or 5xx): trying again is safe."""
+    """Not sent (Twilio busy, down or unreachable) or not known to be: try again later."""
 
 
 class OptOutUnknownError(RetryableSendError):
     """Opt-outs could not be read (Redis or the spool is unreachable): fail closed, send nothing."""
-
-
-class UncertainSendError(SendError):
-    """An earlier try stopped mid-send: it may have gone out. A person must decide to resend."""

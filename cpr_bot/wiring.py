@@ -58,6 +58,7 @@ class WorkerServices:
     flow: Flow
     sender: Sender
     desk: HandoffDesk
+    jobs: Jobs
     follow_ups: FollowUps
     opt_outs: OptOuts
 
@@ -100,7 +101,8 @@ def build_web(settings: Settings, client: redis.Redis | None = None,
     desk = build_desk(client, flow, settings)
     opt_outs = desk.opt_outs
     runner = TurnRunner(understander, dialog, flow,
-                        Conversations(client, settings.conversation_ttl, opt_outs), opt_outs,
+                        Conversations(client, settings.conversation_ttl, opt_outs,
+                                      settings.replay_window), opt_outs,
                         desk, FollowUps(client), UnmetNeeds(client), desk.jobs,
                         settings.timezone, settings.opt_out_confirmation == "twilio", now)
     hints = {lang: speech_hints(understander, lang) for lang in ("en", "es")}
@@ -114,7 +116,8 @@ def build_worker(settings: Settings) -> WorkerServices:
     flow = load_flow(settings.conversations_dir)
     desk = build_desk(client, flow, settings)
     sender = Sender(settings, desk.opt_outs, Deliveries(client))
-    return WorkerServices(settings, flow, sender, desk, FollowUps(client), desk.opt_outs)
+    return WorkerServices(settings, flow, sender, desk, desk.jobs, FollowUps(client),
+                          desk.opt_outs)
 
 
 def _check_topics(understander: Understander, catalog: Catalog, flow: Flow) -> None:

@@ -115,7 +115,7 @@ class Phone:
         form = {
             "From": self.number, "To": "+12055550199", "Body": body,
             "MessageSid": sid or f"SM{self.number[-4:]}{self.count:028d}",
-            "AccountSid": "AC" + "0" * 32, "NumMedia": "0", **extra,
+            "AccountSid": ACCOUNT, "NumMedia": "0", **extra,
         }
         url = f"{BASE_URL}/sms"
         return self.client.post("/sms", data=form, headers={"X-Twilio-Signature": sign(url, form)})
@@ -162,12 +162,24 @@ def twilio():
         yield mock
 
 
+def run_due(queue) -> None:
+    """Every job scheduled for later (a retry, an offer's timeout, a check-in) is due now."""
+    from rq.job import Job
+
+    scheduled = queue.scheduled_job_registry
+    for job_id in scheduled.get_job_ids():
+        job = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
+        scheduled.remove(job)
+        queue.enqueue_job(job)
+
+
 def worker_env(redis_url: str, twilio_url: str, **extra) -> dict[str, str]:
     """The environment a worker process (or the app) runs with against the stand-in."""
     return {"REDIS_URL": redis_url, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
             "TWILIO_API_BASE_URL": twilio_url, "TWILIO_FROM_NUMBER": "+12055550199",
             "CPR_COORDINATOR_PHONE": "+12055550109", "CPR_MENTOR_ANSWER_SECONDS": "600",
-            "CPR_ENV": "production", "PUBLIC_BASE_URL": BASE_URL, **extra}
+            "CPR_ENV": "production", "PUBLIC_BASE_URL": BASE_URL, "CPR_TWILIO_TIMEOUT": "1",
+            **extra}
 
 
 @pytest.fixture
@@ -183,7 +195,7 @@ def world(twilio, redis_url, redis_client, monkeypatch):
 
     for key, value in worker_env(redis_url, twilio.url).items():
         monkeypatch.setenv(key, value)
-    settings = make_settings(redis_url, twilio_account_sid=ACCOUNT,
+    settings = make_settings(redis_url, twilio_account_sid=ACCOUNT, twilio_timeout=1,
                              coordinator_phone="+12055550109", twilio_api_base_url=twilio.url,
                              mentor_answer_seconds=600)
     app = create_app(settings, redis_client, now=lambda: MONDAY_MORNING)
@@ -193,10 +205,20 @@ def world(twilio, redis_url, redis_client, monkeypatch):
     roster.save(make_mentor("Ben Carter", "+12055550102", "en,es", "35203", "", "24/7"))
     queue = make_queue(redis_client)
 
+    class BurstWorker(Worker):
+        """RQ's worker without its command channel, which a burst never uses: stopping its
+        listener thread can wait a minute for a message that never comes."""
+
+        def subscribe(self):
+            pass
+
+        def unsubscribe(self):
+            pass
+
     def work():
         """Run a real RQ worker until the queue is empty (scheduled jobs that are due too)."""
         tasks.context.cache_clear()
-        Worker([queue], connection=redis_client, serializer=JSONSerializer).work(
+        BurstWorker([queue], connection=redis_client, serializer=JSONSerializer).work(
             burst=True, with_scheduler=True)
 
     return app, queue, work

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import re
 
-from rq.job import Job
-
-from .conftest import Phone, check_turn
+from .conftest import Phone, check_turn, run_due
 
 PERSON, SECOND = "+12055550150", "+12055550151"
 ANA, BEN = "+12055550101", "+12055550102"
@@ -58,12 +56,7 @@ class Scene:
                 self._check(replies, expected, forbidden, where)
 
     def _fast_forward(self) -> None:
-        scheduled = self.queue.scheduled_job_registry
-        for job_id in scheduled.get_job_ids():
-            job = Job.fetch(job_id, connection=self.queue.connection,
-                            serializer=self.queue.serializer)
-            scheduled.remove(job)
-            self.queue.enqueue_job(job)
+        run_due(self.queue)
         self.work()
 
     def _fill(self, text: str) -> str:

@@ -24,7 +24,7 @@ from cpr_bot.state.deliveries import Deliveries
 from cpr_bot.state.mentors import Roster, make_mentor
 from cpr_bot.worker import tasks
 
-from .conftest import BASE_URL, CHICAGO, MONDAY_MORNING, make_settings, sign
+from .conftest import ACCOUNT, BASE_URL, CHICAGO, MONDAY_MORNING, make_settings, sign
 
 CALLER = "+12055550142"
 
@@ -35,7 +35,7 @@ class Call:
     def __init__(self, client, sid: str = "CA" + "1" * 32, caller: str = CALLER):
         self.client = client
         self.form = {"CallSid": sid, "From": caller, "To": "+12055550199",
-                     "AccountSid": "AC" + "0" * 32, "CallStatus": "in-progress"}
+                     "AccountSid": ACCOUNT, "CallStatus": "in-progress"}
         self.root = None
         self._post("/voice", {})
 
@@ -279,7 +279,7 @@ def test_voice_webhooks_need_a_signature(client, redis_client):
 
 
 def test_a_call_we_never_greeted_still_works(client):
-    form = {"CallSid": "CA" + "9" * 32, "From": CALLER, "Digits": "1"}
+    form = {"CallSid": "CA" + "9" * 32, "From": CALLER, "Digits": "1", "AccountSid": ACCOUNT}
     response = client.post("/voice/gather", data=form,
                            headers={"X-Twilio-Signature": sign(BASE_URL + "/voice/gather", form)})
     assert response.status_code == 200 and b"<Say" in response.data

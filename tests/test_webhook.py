@@ -10,12 +10,21 @@ import pytest
 from cpr_bot import create_app
 from cpr_bot.config import ConfigError, Settings
 
-from .conftest import BASE_URL, MONDAY_MORNING, Phone, make_settings, opted_out, parse_twiml, sign
+from .conftest import (
+    ACCOUNT,
+    BASE_URL,
+    MONDAY_MORNING,
+    Phone,
+    make_settings,
+    opted_out,
+    parse_twiml,
+    sign,
+)
 
 
 def form(**extra):
     return {"From": "+12055550100", "To": "+12055550199", "Body": "food 35204",
-            "MessageSid": "SM" + "1" * 32, **extra}
+            "MessageSid": "SM" + "1" * 32, "AccountSid": ACCOUNT, **extra}
 
 
 def test_twilio_known_answer_signature_vector():
@@ -152,7 +161,6 @@ BAD_BODIES = {
     "1600 characters": {"Body": "food " * 320},
     "emoji only": {"Body": "\U0001f64f\U0001f64f\U0001f525"},
     "control characters": {"Body": "fo\x00od\x07\x1b[31m 352\x0804"},
-    "no MessageSid": {"MessageSid": ""},
     "no Body field": {},
 }
 
@@ -161,7 +169,8 @@ BAD_BODIES = {
 def test_odd_messages_get_a_valid_reply_and_keep_state(app, phone, fields):
     phone.send("food")  # the person is mid-conversation, asked for a place
     before = conversation_of(app, phone.number)
-    data = {"From": phone.number, "To": "+12055550199", "MessageSid": "SM" + "c" * 32, **fields}
+    data = {"From": phone.number, "To": "+12055550199", "MessageSid": "SM" + "c" * 32,
+            "AccountSid": ACCOUNT, **fields}
     if "Body" not in fields:
         data.pop("Body", None)
     response = phone.client.post("/sms", data=data,
@@ -175,7 +184,7 @@ def test_odd_messages_get_a_valid_reply_and_keep_state(app, phone, fields):
 
 
 def test_missing_from_is_a_400(client):
-    data = {"Body": "food", "MessageSid": "SM" + "d" * 32}
+    data = {"Body": "food", "MessageSid": "SM" + "d" * 32, "AccountSid": ACCOUNT}
     response = client.post("/sms", data=data,
                            headers={"X-Twilio-Signature": sign(f"{BASE_URL}/sms", data)})
     assert response.status_code == 400

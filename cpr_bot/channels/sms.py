@@ -27,12 +27,12 @@ def twiml(texts: list[str]) -> Response:
 def _message() -> Message:
     form = request.form
     return Message("sms", (form.get("From") or "").strip(), form.get("Body") or "",
-                   form.get("MessageSid") or form.get("SmsSid"),
+                   form.get("MessageSid"),
                    (form.get("OptOutType") or "").strip().upper())
 
 
 @bp.post("/sms")
-@from_twilio
+@from_twilio("MessageSid")
 def incoming_sms() -> Response:
     """Answer one text."""
     message = _message()

@@ -15,7 +15,7 @@ OPTED_OUT = "21610"
 
 
 @bp.post("/sms/status")
-@from_twilio
+@from_twilio("MessageSid")
 def delivery_report() -> Response:
     """Record a text's progress; it never moves backwards."""
     found = services()

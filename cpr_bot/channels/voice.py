@@ -84,7 +84,7 @@ def _message() -> Message:
 
 
 @bp.post("/voice")
-@from_twilio
+@from_twilio("CallSid")
 def incoming_call() -> Response:
     """Greet the caller, offer Spanish and the crisis key, and listen."""
     flow, name = services().flow, services().settings.program_name
@@ -100,7 +100,7 @@ def incoming_call() -> Response:
 
 
 @bp.post("/voice/gather")
-@from_twilio
+@from_twilio("CallSid")
 def gather() -> Response:
     """Act on a key press, speech or silence, and say what comes next."""
     return _render(services().runner.run(_message()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -48,17 +49,40 @@ def is_from_twilio(request: Request, settings: Settings) -> bool:
     return validator.validate(public_url(request, settings), request.form, signature)
 
 
-def from_twilio(view):
-    """Refuse (403, nothing written) a webhook without Twilio's valid signature."""
+# Twilio's ids: two letters and 32 hex digits. MMS messages have MM ids.
+SID_FORMS = {"MessageSid": re.compile(r"(SM|MM)[0-9a-fA-F]{32}"),
+             "CallSid": re.compile(r"CA[0-9a-fA-F]{32}")}
+ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 
-    @functools.wraps(view)
-    def checked(*args, **kwargs):
-        if not is_from_twilio(request, services().settings):
-            log.warning("rejected %s with a missing or wrong signature", request.path)
-            abort(403)
-        return view(*args, **kwargs)
 
-    return checked
+def from_twilio(sid_field: str):
+    """Refuse, with nothing written, a webhook without Twilio's valid signature (403), from
+    another account (403), or without a well-formed MessageSid or CallSid (400).
+
+    The id is what de-duplicates a delivery, so a request without one is not Twilio's: a
+    signature alone can be kept valid by folding the id into another field's value.
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            settings = services().settings
+            if not is_from_twilio(request, settings):
+                log.warning("rejected %s with a missing or wrong signature", request.path)
+                abort(403)
+            if settings.checks_signatures:
+                account = request.form.get("AccountSid") or ""
+                ours = settings.twilio_account_sid
+                if not ACCOUNT_SID.fullmatch(account) or (ours and account != ours):
+                    log.warning("rejected %s from another Twilio account", request.path)
+                    abort(403)
+                if not SID_FORMS[sid_field].fullmatch(request.form.get(sid_field) or ""):
+                    abort(400, f"{sid_field} is missing or malformed")
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
 def answer_anyway(bp: Blueprint, message_of: Callable[[], Message],

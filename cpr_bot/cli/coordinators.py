@@ -55,7 +55,6 @@ def cmd_handoffs(args) -> int:
     from rq.registry import FailedJobRegistry
 
     from ..conversation.flows import load_flow
-    from ..state.deliveries import Deliveries
     from ..wiring import build_desk
 
     client = redis_client()
@@ -72,11 +71,7 @@ def cmd_handoffs(args) -> int:
         print(f"{len(jobs)} failed job(s)" + (": " + ", ".join(jobs) if jobs else ""))
         return 0
     if args.target in failed.get_job_ids():
-        job = queue.fetch_job(args.target)
-        if job is not None and job.func_name.endswith("send_text"):
-            # A person chose to resend: allow the text even if a try may have gone out.
-            # The sender still checks opt-outs first.
-            Deliveries(client).release(job.args[2])
+        # Safe to repeat: a text whose last try was unclear is first looked up at Twilio.
         failed.requeue(args.target)
         print(f"requeued job {args.target}")
         return 0

@@ -85,13 +85,14 @@ def cmd_worker(args) -> int:
 
 def cmd_up(args) -> int:
     """Run web, worker and (when REDIS_URL is unset) an embedded Redis, until Ctrl-C."""
-    from ..state.connection import EmbeddedRedis
+    from ..state.connection import EmbeddedRedis, refuse_embedded_in_production
     from ..wiring import load_understander
 
     config = settings()
     load_understander(config)  # trains the classifier once here, not in every web worker
     env = dict(os.environ)
     server = None
+    refuse_embedded_in_production(config)
     if not config.redis_url:
         server = EmbeddedRedis(config.redis_data_dir).start()
         env["REDIS_URL"] = server.url

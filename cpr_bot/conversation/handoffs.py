@@ -10,7 +10,7 @@ import time
 
 from ..outbound.jobs import Jobs, job_id
 from ..phones import masked
-from ..state.handoffs import Handoff, Handoffs
+from ..state.handoffs import OFFERING, Handoff, Handoffs
 from ..state.mentors import Mentor, Roster
 from ..state.optouts import OptOuts
 from . import language
@@ -42,66 +42,71 @@ class HandoffDesk:
                 area: str) -> Handoff:
         """Record a request once per request id and queue the first offer."""
         handoff_id = job_id("h", request_id)
-        existing = self.records.get(handoff_id)
-        if existing:
-            return existing
         handoff = self.records.create(Handoff(handoff_id, "", person, lang, need or "help",
                                               zip_code, area, created=time.time()))
-        self.jobs.offer(handoff_id, "offer-0")
+        if handoff is None:
+            return self.records.get(handoff_id)
+        self.jobs.offer(handoff_id, 0)
         log.info("handoff %s requested by %s", handoff_id, masked(person))
         return handoff
 
     # Offering (runs in the worker)
 
-    def offer_next(self, handoff_id: str, now: dt.datetime, send) -> str:
-        """Offer the handoff to the best mentor not yet asked, or give up honestly."""
+    def offer_next(self, handoff_id: str, attempt: int, now: dt.datetime) -> str:
+        """Make offer number `attempt` (0 the first) to the best mentor not yet asked, or give
+        up honestly. A retry of a job redoes only what is missing: the texts and the timeout
+        are queued by key, so nobody is texted twice."""
         handoff = self.records.get(handoff_id)
-        if handoff is None or handoff.status not in ("requested", "offered"):
+        if handoff is None or handoff.status not in OFFERING:
             return "closed"
         if self.opt_outs.is_opted_out(handoff.person):
-            self.records.close(handoff, "cancelled")
+            self.records.close(handoff.id, "cancelled")
             return "cancelled"
-        tried = handoff.tried_list
-        candidates = [m for m in self.roster.candidates(
-            handoff.lang, handoff.need, handoff.zip, handoff.area, now, tried,
-            lambda phone: len(self.records.chats_of(phone)))
-            if not self.opt_outs.is_opted_out(m.phone)]
-        if not candidates:
-            return self._give_up(handoff, send)
-        mentor = candidates[0]
-        lang = language.of_mentor(mentor)
+        if len(handoff.tried_list) <= attempt:
+            tried = handoff.tried_list
+            candidates = [m for m in self.roster.candidates(
+                handoff.lang, handoff.need, handoff.zip, handoff.area, now, tried,
+                lambda phone: len(self.records.chats_of(phone)))
+                if not self.opt_outs.is_opted_out(m.phone)]
+            if not candidates:
+                return self._give_up(handoff)
+            offered = self.records.offered(handoff.id, handoff.rounds, attempt,
+                                           candidates[0].phone)
+            if offered is None:
+                return "moved on"  # accepted, passed or offered meanwhile
+            handoff = offered
+        # The timeout comes first: even if the offer cannot be texted, the request moves on.
+        self.jobs.offer_timeout(handoff.id, handoff.rounds, attempt,
+                                dt.timedelta(seconds=self.answer_seconds))
+        mentor_phone = handoff.tried_list[attempt]
+        lang = language.of_mentor(self.roster.get(mentor_phone))
         need = self.flow.sentences[lang]["needs"].get(handoff.need, handoff.need)
         body = self.flow.sentence(lang, "mentor_offer", area=handoff.area or "Jefferson County",
                                   need=need.lower(), language=handoff.lang.upper(),
                                   code=handoff.code)
-        # Sent before saved: if Twilio fails and RQ retries, the same mentor is asked again
-        # (and the sender's once-per-key claim stops a double text if the save was lost).
-        send(mentor.phone, body, f"{handoff.id}-offer-{len(tried)}", self.answer_seconds)
-        handoff.status, handoff.mentor = "offered", mentor.phone
-        handoff.tried = ",".join([*tried, mentor.phone])
-        self.records.save(handoff)
-        self.jobs.offer_timeout(handoff.id, mentor.phone, len(tried),
-                                dt.timedelta(seconds=self.answer_seconds))
+        self.jobs.text(mentor_phone, body, f"{handoff.id}-{handoff.rounds}-offer-{attempt}",
+                       self.answer_seconds)
         return "offered"
 
-    def timed_out(self, handoff_id: str, mentor_phone: str, now: dt.datetime, send) -> str:
-        """The offered mentor did not answer in time: offer the next one."""
+    def timed_out(self, handoff_id: str, rounds: int, attempt: int, now: dt.datetime) -> str:
+        """The mentor of this attempt did not answer in time: offer the next one."""
         handoff = self.records.get(handoff_id)
-        if handoff is None or handoff.status != "offered" or handoff.mentor != mentor_phone:
+        if (handoff is None or handoff.status != "offered" or handoff.rounds != rounds
+                or len(handoff.tried_list) != attempt + 1):
             return "answered"
-        return self.offer_next(handoff_id, now, send)
+        return self.offer_next(handoff_id, attempt + 1, now)
 
-    def _give_up(self, handoff: Handoff, send) -> str:
-        handoff.mentor = ""
-        self.records.close(handoff, "unanswered")
+    def _give_up(self, handoff: Handoff) -> str:
+        if self.records.close(handoff.id, "unanswered", OFFERING) is None:
+            return "closed"
         told = (self.flow.sentence(handoff.lang, "handoff_none", coordinator=self.coordinator)
                 if self.coordinator else self.flow.sentence(handoff.lang, "handoff_none_211"))
-        send(handoff.person, told, f"{handoff.id}-none")
+        self.jobs.text(handoff.person, told, f"{handoff.id}-{handoff.rounds}-none")
         if self.coordinator:
-            send(self.coordinator, self.flow.sentence(
+            self.jobs.text(self.coordinator, self.flow.sentence(
                 "en", "coordinator_unanswered", code=handoff.code,
                 area=handoff.area or "unknown area", need=handoff.need),
-                f"{handoff.id}-coordinator")
+                f"{handoff.id}-{handoff.rounds}-coordinator")
         log.warning("handoff %s found no mentor", handoff.id)
         return "unanswered"
 
@@ -118,7 +123,8 @@ class HandoffDesk:
                 return [self.flow.sentence(lang, "mentor_taken", code=words[1])]
             if heard.command == "accept":
                 return self._accept(handoff, mentor, lang)
-            self.jobs.offer(handoff.id, f"offer-after-pass-{len(handoff.tried_list)}")
+            # Tagged: the timeout of this offer may queue the same attempt; one of them wins.
+            self.jobs.offer(handoff.id, len(handoff.tried_list), tag=f"-{handoff.rounds}-pass")
             return [self.flow.sentence(lang, "mentor_passed", code=handoff.code)]
         chats = self.records.chats_of(phone)
         if not chats:
@@ -146,9 +152,11 @@ class HandoffDesk:
 
     def _accept(self, handoff: Handoff, mentor: Mentor, lang: str) -> list[str]:
         if self.opt_outs.is_opted_out(handoff.person):
-            self.records.close(handoff, "cancelled")
+            self.records.close(handoff.id, "cancelled")
             return [self.flow.sentence(lang, "mentor_taken", code=handoff.code)]
-        self.records.connect(handoff)
+        if self.records.connect(handoff.id, mentor.phone) is None:
+            # The offer timed out, or the person cancelled, a moment before.
+            return [self.flow.sentence(lang, "mentor_taken", code=handoff.code)]
         told = self.flow.sentence(handoff.lang, "handoff_accepted", mentor=mentor.first_name)
         self.jobs.text(handoff.person, told, f"{handoff.id}-accepted")
         self.jobs.follow_up(handoff.person, "mentor", mentor.first_name, handoff.lang,
@@ -166,7 +174,7 @@ class HandoffDesk:
 
     def end(self, chat: Handoff, by_mentor: bool) -> str:
         """Close a chat; the other side is told. Returns the reply to whoever ended it."""
-        self.records.close(chat, "ended")
+        self.records.close(chat.id, "ended", ("accepted",))
         mentor_lang = language.of_mentor(self.roster.get(chat.mentor))
         to_person = self.flow.sentence(chat.lang, "handoff_ended")
         to_mentor = self.flow.sentence(mentor_lang, "mentor_ended", code=chat.code)
@@ -186,7 +194,7 @@ class HandoffDesk:
             self.end(chat, by_mentor=False)
         pending = self.records.open_for(phone)
         if pending is not None:
-            self.records.close(pending, "cancelled")
+            self.records.close(pending.id, "cancelled")
             log.info("handoff %s cancelled: the person opted out", pending.id)
         if self.roster.is_mentor(phone):
             self.roster.set_active(phone, False)
@@ -201,6 +209,8 @@ class HandoffDesk:
             return False
         if self.opt_outs.is_opted_out(handoff.person):
             return False
-        self.records.reopen(handoff)
-        self.jobs.offer(handoff.id, f"requeue-{int(time.time())}")
+        reopened = self.records.reopen(handoff.id)
+        if reopened is None:
+            return False
+        self.jobs.offer(handoff.id, 0, tag=f"-round-{reopened.rounds}")
         return True

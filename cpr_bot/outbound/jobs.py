@@ -1,9 +1,15 @@
 """The only module that queues work for the RQ worker: one method per kind of job. Job ids are
-deterministic, so a repeated request never makes a second job."""
+deterministic, so a repeated request never makes a second job.
+
+RQ logs a job's arguments and keeps them in its job hash (for a week if the job fails), so a
+job that texts someone carries only its own id: the number and the text wait in a short-lived
+Redis record that the job reads, and that is deleted once the job is done.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import redis
@@ -17,7 +23,7 @@ from ..state import keys
 
 TEXT_RETRY = Retry(max=3, interval=[10, 30, 60])
 JOB_TIMEOUT = 25  # well under a platform's 30 s shutdown grace
-KEEP_FAILED = 30 * 24 * 3600
+KEEP_FAILED = 7 * 24 * 3600  # a failed job (and the text it holds) waits a week for a coordinator
 FOLLOW_UP_AFTER = dt.timedelta(hours=48)
 TASKS = "cpr_bot.worker.tasks"
 
@@ -39,43 +45,65 @@ class Jobs:
         self.queue = queue
         self.redis = queue.connection
 
-    def text(self, to: str, body: str, key: str) -> str:
-        """Text body to a number; the same key queued again is the same job (and text)."""
-        return self._enqueue("send_text", to, body, key, key=f"text-{key}")
+    def text(self, to: str, body: str, key: str, valid_for: int | None = None) -> str:
+        """Text body to a number; the same key queued again is the same job (and text).
 
-    def offer(self, handoff_id: str, attempt: str) -> str:
-        """Offer a handoff to the next mentor now."""
-        return self._enqueue("offer_handoff", handoff_id, key=f"{handoff_id}-{attempt}")
+        valid_for (seconds) lets Twilio drop a text it could not deliver in time, such as an
+        offer to a mentor that another mentor will get anyway.
+        """
+        private = {"to": to, "body": body, "key": key, "valid_for": valid_for}
+        return self._enqueue("send_text", key=f"text-{key}", private=private)
 
-    def offer_timeout(self, handoff_id: str, mentor_phone: str, attempt: int,
+    def offer(self, handoff_id: str, attempt: int, tag: str = "") -> str:
+        """Offer a handoff to its next mentor (attempt 0 is the first) now."""
+        return self._enqueue("offer_handoff", handoff_id, attempt,
+                             key=f"{handoff_id}-offer-{attempt}{tag}")
+
+    def offer_timeout(self, handoff_id: str, rounds: int, attempt: int,
                       after: dt.timedelta) -> str:
-        """Move on to the next mentor if this one has not answered in time."""
-        return self._enqueue("handoff_timeout", handoff_id, mentor_phone,
-                             key=f"{handoff_id}-timeout-{attempt}", delay=after)
+        """Move on to the next mentor if this attempt's mentor has not answered in time."""
+        return self._enqueue("handoff_timeout", handoff_id, rounds, attempt,
+                             key=f"{handoff_id}-{rounds}-timeout-{attempt}", delay=after)
 
     def follow_up(self, person: str, resource_id: str, name: str, lang: str,
                   handoff_id: str | None = None) -> str:
         """Ask a person, in about two days, whether a place (or their mentor) helped."""
         about = handoff_id or f"{phones.token(person)}-{resource_id}"
-        return self._enqueue("follow_up", person, resource_id, name, lang,
-                             key=f"followup-{about}", delay=FOLLOW_UP_AFTER, recipient=person)
+        private = {"person": person, "resource_id": resource_id, "name": name, "lang": lang}
+        return self._enqueue("follow_up", key=f"followup-{about}", delay=FOLLOW_UP_AFTER,
+                             recipient=person, private=private)
+
+    def private(self, identifier: str) -> dict | None:
+        """What a job keeps out of RQ (a number, a text); None once it has expired."""
+        raw = self.redis.get(keys.job_data(identifier))
+        return json.loads(raw) if raw else None
+
+    def done(self, identifier: str) -> None:
+        """Forget a finished job's private data."""
+        self.redis.delete(keys.job_data(identifier))
 
     def cancel_for(self, phone: str) -> int:
         """Cancel every job scheduled to text a number (it opted out); return how many."""
-        index = keys.scheduled_jobs(phone)
+        index = keys.scheduled_jobs(phones.token(phone))
         cancelled = 0
         for raw in self.redis.smembers(index):
+            identifier = raw.decode()
             try:
-                Job.fetch(raw.decode(), connection=self.redis, serializer=JSONSerializer).delete()
+                Job.fetch(identifier, connection=self.redis, serializer=JSONSerializer).delete()
                 cancelled += 1
             except NoSuchJobError:
                 pass  # already ran or expired
+            self.done(identifier)
         self.redis.delete(index)
         return cancelled
 
     def _enqueue(self, task: str, *args, key: str, delay: dt.timedelta | None = None,
-                 recipient: str | None = None) -> str:
+                 recipient: str | None = None, private: dict | None = None) -> str:
         identifier = job_id("job", key)
+        waits = int(delay.total_seconds()) if delay else 0
+        if private is not None:
+            self.redis.set(keys.job_data(identifier), json.dumps(private), ex=waits + KEEP_FAILED)
+            args = (identifier,)
         options = {"job_id": identifier, "retry": TEXT_RETRY, "job_timeout": JOB_TIMEOUT,
                    "failure_ttl": KEEP_FAILED}
         function = f"{TASKS}.{task}"
@@ -85,10 +113,12 @@ class Jobs:
             elif not Job.exists(identifier, connection=self.redis):
                 self.queue.enqueue_in(delay, function, *args, **options)
                 if recipient:
-                    index = keys.scheduled_jobs(recipient)
+                    index = keys.scheduled_jobs(phones.token(recipient))
                     self.redis.sadd(index, identifier)
-                    self.redis.expire(index, int(delay.total_seconds()) + 24 * 3600)
+                    self.redis.expire(index, waits + 24 * 3600)
         except DuplicateJobError:
-            pass
+            # Queued again after it ran: the text it holds must not linger for a week.
+            job = Job.fetch(identifier, connection=self.redis, serializer=JSONSerializer)
+            if private is not None and job.is_finished:
+                self.done(identifier)
         return identifier
-

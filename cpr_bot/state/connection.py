@@ -33,12 +33,22 @@ def connect(url: str, **options) -> redis.Redis:
 
 
 def url_for(settings: Settings) -> str:
-    """REDIS_URL, or the URL of an embedded server started (or joined) for this process."""
+    """REDIS_URL, or in development the URL of an embedded server started (or joined)."""
     if settings.redis_url:
         return settings.redis_url
+    refuse_embedded_in_production(settings)
     server = EmbeddedRedis(settings.redis_data_dir).start()
     log.warning("REDIS_URL is not set: using the embedded Redis at %s", server.url)
     return server.url
+
+
+def refuse_embedded_in_production(settings: Settings) -> None:
+    """Production needs REDIS_URL: with an embedded Redis each process, or machine, would
+    keep its own conversations, opt-outs and queue."""
+    if not settings.redis_url and not settings.development:
+        raise ConfigError("REDIS_URL is required in production: every web and worker "
+                          "process must share one Redis. Set it, or set CPR_ENV=development "
+                          "to try the bot with an embedded Redis.")
 
 
 def redis_server_binary() -> str:

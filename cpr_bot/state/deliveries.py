@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import redis
 
@@ -33,11 +34,25 @@ class Deliveries:
         self.redis = client
 
     def claim(self, key: str) -> str | None:
-        """Claim a text key before sending; the earlier outcome if it was claimed already."""
-        if self.redis.set(keys.sent(key), SENDING, nx=True, ex=SENT_TTL):
+        """Claim a text key before sending; the earlier outcome if it was claimed already.
+
+        A claim still "sending" (its try stopped mid-send) reads as SENDING; sending_since
+        tells when that try began.
+        """
+        if self.redis.set(keys.sent(key), f"{SENDING} {time.time():.3f}", nx=True, ex=SENT_TTL):
             return None
         earlier = self.redis.get(keys.sent(key))
-        return earlier.decode() if earlier else SENDING
+        outcome = earlier.decode() if earlier else SENDING
+        return SENDING if outcome.startswith(SENDING) else outcome
+
+    def sending_since(self, key: str) -> float:
+        """When the unfinished try of a text key began (0 if unknown)."""
+        value = (self.redis.get(keys.sent(key)) or b"").decode().split()
+        return float(value[1]) if len(value) == 2 and value[0] == SENDING else 0.0
+
+    def retry_claim(self, key: str) -> None:
+        """Start a new try of a text key an earlier try did not finish."""
+        self.redis.set(keys.sent(key), f"{SENDING} {time.time():.3f}", ex=SENT_TTL)
 
     def settle(self, key: str, outcome: str) -> None:
         """Record how a claimed text ended: a message sid, outbox, opted_out, bad_number..."""

@@ -8,6 +8,16 @@ from . import keys
 
 ANSWER_WINDOW = 7 * 24 * 3600
 ANSWERS = {"1": "helped", "2": "closed_or_wrong_number", "3": "turned_away_for_record"}
+# Take the pending question and count its answer in one step: two answers sent at once (or
+# one delivered twice) count once.
+_RECORD = """
+local resource = redis.call('GET', KEYS[1])
+if not resource then return false end
+redis.call('DEL', KEYS[1])
+redis.call('HINCRBY', ARGV[1] .. resource, ARGV[2], 1)
+if ARGV[3] == '1' then redis.call('SADD', KEYS[2], resource) end
+return resource
+"""
 
 
 class FollowUps:
@@ -25,16 +35,12 @@ class FollowUps:
 
     def record(self, person: str, answer: str) -> str | None:
         """Count an answer (1, 2 or 3); a 2 marks the resource for re-verification."""
-        resource_id = self.pending(person)
-        if resource_id is None or answer not in ANSWERS:
+        if answer not in ANSWERS:
             return None
-        with self.redis.pipeline() as pipe:
-            pipe.hincrby(keys.feedback(resource_id), ANSWERS[answer], 1)
-            if answer == "2":
-                pipe.sadd(keys.REVERIFY, resource_id)
-            pipe.delete(keys.follow_up(person))
-            pipe.execute()
-        return resource_id
+        resource_id = self.redis.eval(_RECORD, 2, keys.follow_up(person), keys.REVERIFY,
+                                      keys.feedback(""), ANSWERS[answer],
+                                      "1" if answer == "2" else "0")
+        return resource_id.decode() if resource_id else None
 
     def report(self) -> dict[str, dict[str, int]]:
         """Answers per resource, for coordinators."""

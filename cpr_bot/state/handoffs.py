@@ -2,12 +2,14 @@
 open, the chat a person is in, and the chats each mentor has open.
 
 States: requested -> offered -> accepted -> ended; or unanswered when nobody accepts, or
-cancelled when the person opts out first.
+cancelled when the person opts out first. Every change is a compare-and-set (WATCH/MULTI), so
+a mentor's ACCEPT and an offer's timeout, arriving together, cannot undo each other.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -16,6 +18,7 @@ from . import keys
 
 RECORD_TTL = 90 * 24 * 3600
 OPEN = ("requested", "offered", "accepted")
+OFFERING = ("requested", "offered")
 
 
 @dataclass
@@ -31,12 +34,21 @@ class Handoff:
     area: str
     status: str = "requested"
     mentor: str = ""
-    tried: str = ""  # comma-separated mentor numbers already offered
+    tried: str = ""  # comma-separated mentor numbers offered in this round
     created: float = 0.0
+    rounds: int = 0  # times a coordinator started the offers over
 
     @property
     def tried_list(self) -> list[str]:
         return [p for p in self.tried.split(",") if p]
+
+
+def _parse(data: dict[bytes, bytes]) -> Handoff | None:
+    if not data:
+        return None
+    text = {k.decode(): v.decode() for k, v in data.items()}
+    return Handoff(**{**text, "created": float(text.get("created", 0)),
+                      "rounds": int(text.get("rounds", 0))})
 
 
 class Handoffs:
@@ -46,18 +58,36 @@ class Handoffs:
         self.redis = client
 
     def get(self, handoff_id: str) -> Handoff | None:
-        data = self.redis.hgetall(keys.handoff(handoff_id))
-        if not data:
-            return None
-        text = {k.decode(): v.decode() for k, v in data.items()}
-        text["created"] = float(text.get("created", 0))
-        return Handoff(**text)
+        return _parse(self.redis.hgetall(keys.handoff(handoff_id)))
 
-    def save(self, handoff: Handoff, pipe=None) -> None:
-        target = pipe if pipe is not None else self.redis
+    def _save(self, handoff: Handoff, pipe) -> None:
         fields = {k: str(v) for k, v in handoff.__dict__.items()}
-        target.hset(keys.handoff(handoff.id), mapping=fields)
-        target.expire(keys.handoff(handoff.id), RECORD_TTL)
+        pipe.hset(keys.handoff(handoff.id), mapping=fields)
+        pipe.expire(keys.handoff(handoff.id), RECORD_TTL)
+
+    def update(self, handoff_id: str, allowed: Callable[[Handoff], bool],
+               change: Callable[[Handoff], None],
+               also: Callable[[redis.client.Pipeline, Handoff], None] | None = None
+               ) -> Handoff | None:
+        """Change a handoff only while allowed(it) holds; None if it no longer does."""
+        key = keys.handoff(handoff_id)
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    handoff = _parse(pipe.hgetall(key))
+                    if handoff is None or not allowed(handoff):
+                        pipe.reset()
+                        return None
+                    change(handoff)
+                    pipe.multi()
+                    self._save(handoff, pipe)
+                    if also:
+                        also(pipe, handoff)
+                    pipe.execute()
+                    return handoff
+                except redis.WatchError:
+                    continue
 
     def _by_pointer(self, key: str) -> Handoff | None:
         handoff_id = self.redis.get(key)
@@ -86,42 +116,63 @@ class Handoffs:
         ids = self.redis.zrevrange(keys.HANDOFFS, 0, limit - 1)
         return [h for h in (self.get(i.decode()) for i in ids) if h]
 
-    def create(self, handoff: Handoff) -> Handoff:
-        """Save a new request with a fresh code, as the person's open one."""
+    def create(self, handoff: Handoff) -> Handoff | None:
+        """Save a new request with a fresh code, as the person's open one; None if a request
+        with this id exists already."""
         code = f"{secrets.randbelow(9000) + 1000}"
         while not self.redis.set(keys.handoff_code(code), handoff.id, nx=True, ex=RECORD_TTL):
             code = f"{secrets.randbelow(9000) + 1000}"
         handoff.code = code
+        if not self.redis.hsetnx(keys.handoff(handoff.id), "id", handoff.id):
+            self.redis.delete(keys.handoff_code(code))
+            return None
         with self.redis.pipeline() as pipe:
-            self.save(handoff, pipe)
+            self._save(handoff, pipe)
             pipe.set(keys.open_handoff(handoff.person), handoff.id, ex=RECORD_TTL)
             pipe.zadd(keys.HANDOFFS, {handoff.id: handoff.created})
             pipe.execute()
         return handoff
 
-    def connect(self, handoff: Handoff) -> None:
-        """Accepted: the person and the mentor are now in a chat."""
-        handoff.status = "accepted"
-        with self.redis.pipeline() as pipe:
-            self.save(handoff, pipe)
-            pipe.set(keys.chat(handoff.person), handoff.id, ex=RECORD_TTL)
-            pipe.sadd(keys.mentor_chats(handoff.mentor), handoff.id)
-            pipe.execute()
+    def offered(self, handoff_id: str, rounds: int, attempt: int, mentor: str
+                ) -> Handoff | None:
+        """Offered to mentor as attempt number `attempt`, unless that attempt was made."""
 
-    def close(self, handoff: Handoff, status: str) -> None:
+        def change(h: Handoff) -> None:
+            h.status, h.mentor, h.tried = "offered", mentor, ",".join([*h.tried_list, mentor])
+
+        return self.update(handoff_id, lambda h: h.status in OFFERING and h.rounds == rounds
+                           and len(h.tried_list) == attempt, change)
+
+    def connect(self, handoff_id: str, mentor: str) -> Handoff | None:
+        """Accepted: the person and the mentor are in a chat; None if the offer has gone."""
+
+        def also(pipe, h: Handoff) -> None:
+            pipe.set(keys.chat(h.person), h.id, ex=RECORD_TTL)
+            pipe.sadd(keys.mentor_chats(h.mentor), h.id)
+
+        return self.update(handoff_id, lambda h: h.status == "offered" and h.mentor == mentor,
+                           lambda h: setattr(h, "status", "accepted"), also)
+
+    def close(self, handoff_id: str, status: str, from_states: tuple[str, ...] = OPEN
+              ) -> Handoff | None:
         """Ended, unanswered or cancelled: nothing is open for the person any more."""
-        handoff.status = status
-        with self.redis.pipeline() as pipe:
-            self.save(handoff, pipe)
-            pipe.delete(keys.chat(handoff.person), keys.open_handoff(handoff.person))
-            if handoff.mentor:
-                pipe.srem(keys.mentor_chats(handoff.mentor), handoff.id)
-            pipe.execute()
 
-    def reopen(self, handoff: Handoff) -> None:
-        """Start a request over from the first mentor (a coordinator asked)."""
-        handoff.status, handoff.mentor, handoff.tried = "requested", "", ""
-        with self.redis.pipeline() as pipe:
-            self.save(handoff, pipe)
-            pipe.set(keys.open_handoff(handoff.person), handoff.id, ex=RECORD_TTL)
-            pipe.execute()
+        def also(pipe, h: Handoff) -> None:
+            pipe.delete(keys.chat(h.person), keys.open_handoff(h.person))
+            if h.mentor:
+                pipe.srem(keys.mentor_chats(h.mentor), h.id)
+
+        return self.update(handoff_id, lambda h: h.status in from_states,
+                           lambda h: setattr(h, "status", status), also)
+
+    def reopen(self, handoff_id: str) -> Handoff | None:
+        """Start a request over from the first mentor, in a new round (a coordinator asked)."""
+
+        def change(h: Handoff) -> None:
+            h.status, h.mentor, h.tried, h.rounds = "requested", "", "", h.rounds + 1
+
+        def also(pipe, h: Handoff) -> None:
+            pipe.set(keys.open_handoff(h.person), h.id, ex=RECORD_TTL)
+
+        return self.update(handoff_id, lambda h: h.status in ("requested", "offered",
+                                                                "unanswered"), change, also)

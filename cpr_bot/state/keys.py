@@ -15,6 +15,11 @@ def message(message_id: str) -> str:
     return f"{PREFIX}:msg:{message_id}"
 
 
+def seen(message_id: str) -> str:
+    """That a message id was answered, kept for the replay window (longer than its reply)."""
+    return f"{PREFIX}:seen:{message_id}"
+
+
 def opt_out(phone: str) -> str:
     return f"{PREFIX}:optout:{phone}"
 
@@ -86,9 +91,15 @@ OUTBOX = f"{PREFIX}:outbox"  # texts kept locally when Twilio is not set up
 BAD_NUMBERS = f"{PREFIX}:bad_numbers"
 
 
-def scheduled_jobs(phone: str) -> str:
-    """Jobs scheduled to text a number later, so an opt-out can cancel them."""
-    return f"{PREFIX}:jobs:to:{phone}"
+def scheduled_jobs(phone_token: str) -> str:
+    """Jobs scheduled to text a number later (by the number's token), so an opt-out can
+    cancel them."""
+    return f"{PREFIX}:jobs:to:{phone_token}"
+
+
+def job_data(job_id: str) -> str:
+    """The number and text a queued job uses, kept out of RQ's own records and logs."""
+    return f"{PREFIX}:jobdata:{job_id}"
 
 
 def strip(key: bytes | str, pattern: str) -> str:

@@ -1,23 +1,108 @@
-"""Run an RQ worker on the project's queue, with its serializer and the scheduler."""
+"""Run an RQ worker on the project's queue, with its serializer and a scheduler, under a
+supervisor that outlasts Redis: RQ's worker quits on a lost connection, and its scheduler
+process dies on one and is restarted only in RQ's 10-minute upkeep."""
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
+
 import redis
 from rq import Worker
+from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
 from ..config import Settings, configure_logging
 from ..outbound.jobs import make_queue
 from ..state.connection import url_for
 
+log = logging.getLogger(__name__)
+RESTART_WAIT = (0.5, 10.0)  # seconds between tries to reach Redis again: first, most
+
+
+class SchedulerThread(threading.Thread):
+    """RQ's scheduler in a thread of the worker that survives Redis outages: every second it
+    moves due jobs (retries, mentor timeouts, check-ins) to the queue. Several workers share
+    the work through RQ's lock; another takes over within a minute if this one dies."""
+
+    def __init__(self, connection: redis.Redis, queue_name: str):
+        super().__init__(name="cpr-scheduler", daemon=True)
+        self.scheduler = RQScheduler([queue_name], connection=connection,
+                                     serializer=JSONSerializer, interval=1)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        failing = False
+        while not self.stopping.is_set():
+            try:
+                if self.scheduler.acquired_locks:
+                    self.scheduler.heartbeat()
+                else:
+                    self.scheduler.acquire_locks()
+                if self.scheduler.acquired_locks:
+                    self.scheduler.enqueue_scheduled_jobs()
+                if failing:
+                    log.info("scheduler: Redis is back")
+                failing = False
+            except redis.RedisError as exc:
+                if not failing:
+                    log.warning("scheduler: Redis unavailable (%s); trying every second",
+                                type(exc).__name__)
+                failing = True
+            self.stopping.wait(self.scheduler.interval)
+        try:
+            self.scheduler.release_locks()
+        except redis.RedisError:
+            pass  # the lock expires on its own within a minute
+
+
+def _redis_answers(connection: redis.Redis) -> bool:
+    try:
+        return bool(connection.ping())
+    except redis.RedisError:
+        return False
+
 
 def run_worker(settings: Settings, burst: bool = False) -> bool:
-    """Work the queue (and scheduled retries) until stopped, or until empty with burst."""
+    """Work the queue (and scheduled jobs) until stopped, or until empty with burst; if
+    Redis goes away, wait for it and start again."""
     configure_logging()
     from . import tasks
 
     # Build the jobs' context (flows, Twilio client) once: each job's forked process inherits it.
     tasks.context()
     connection = redis.Redis.from_url(url_for(settings))
-    worker = Worker([make_queue(connection)], connection=connection, serializer=JSONSerializer)
-    return worker.work(burst=burst, with_scheduler=True)
+    queue = make_queue(connection)
+    scheduler = None
+    if not burst:
+        scheduler = SchedulerThread(connection, queue.name)
+        scheduler.start()
+    worked = False
+    stop = threading.Event()
+    try:
+        while True:
+            # Upkeep every minute, not ten: a job whose worker died is retried sooner.
+            worker = Worker([queue], connection=connection, serializer=JSONSerializer,
+                            maintenance_interval=60)
+            try:
+                worked = worker.work(burst=burst, with_scheduler=burst) or worked
+            except redis.RedisError as exc:  # RQ's own teardown can fail the same way
+                log.warning("worker: Redis failed during shutdown (%s)", type(exc).__name__)
+            # RQ notes the time of a SIGTERM or SIGINT; without one, it quit on an error.
+            if worker._shutdown_requested_date or (burst and _redis_answers(connection)):
+                return worked
+            log.warning("worker: stopped unexpectedly; starting again once Redis answers")
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
+            wait = RESTART_WAIT[0]
+            while not _redis_answers(connection):
+                if stop.wait(wait):
+                    return worked
+                wait = min(wait * 2, RESTART_WAIT[1])
+            if stop.is_set():
+                return worked
+    finally:
+        if scheduler is not None:
+            scheduler.stopping.set()
+            scheduler.join(timeout=5)

@@ -1,13 +1,12 @@
-"""Job functions the RQ worker runs: plain functions with JSON-safe arguments."""
+"""Job functions the RQ worker runs: plain functions with JSON-safe arguments and no phone
+numbers or texts among them (those wait in the job's private record, see outbound.jobs)."""
 
 from __future__ import annotations
 
 import functools
 
-from rq import get_current_job
-
+from .. import phones
 from ..config import Settings
-from ..errors import UncertainSendError
 from ..wiring import WorkerServices, build_worker
 
 
@@ -25,42 +24,48 @@ def _services() -> WorkerServices:
     return ctx
 
 
-def _send(to: str, body: str, key: str, valid_for: int | None = None) -> str:
-    ctx = context()
-    try:
-        status = ctx.sender.send(to, body, key, valid_for).status
-    except UncertainSendError:
-        # Retrying could text the person twice: fail now, where a coordinator can requeue.
-        job = get_current_job()
-        if job is not None:
-            job.retries_left = 0
-        raise
+def _send(ctx: WorkerServices, to: str, body: str, key: str, valid_for: int | None = None
+          ) -> str:
+    """Send one text; Twilio 429/5xx, refusals and unclear tries raise, and RQ retries."""
+    status = ctx.sender.send(to, body, key, valid_for).status
     if status == "opted_out":
         ctx.desk.opted_out(to)  # Twilio may know first (21610): end chats, cancel the rest
     return status
 
 
-def send_text(to: str, body: str, key: str) -> str:
-    """Text body to a number (once per key); Twilio 429/5xx raise and RQ retries later."""
-    _services()
-    return _send(to, body, key)
-
-
-def offer_handoff(handoff_id: str) -> str:
-    """Offer a handoff to the next mentor, or tell the person and coordinator nobody can."""
+def send_text(job_id: str) -> str:
+    """Text a number (once per key) what the job's private record holds."""
     ctx = _services()
-    return ctx.desk.offer_next(handoff_id, ctx.now(), _send)
+    text = ctx.jobs.private(job_id)
+    if text is None:
+        return "expired"  # kept past its retention: a coordinator was told by its failure
+    status = _send(ctx, **text)
+    ctx.jobs.done(job_id)
+    return status
 
 
-def handoff_timeout(handoff_id: str, mentor_phone: str) -> str:
+def offer_handoff(handoff_id: str, attempt: int) -> str:
+    """Offer a handoff to its next mentor, or tell the person and coordinator nobody can."""
+    ctx = _services()
+    return ctx.desk.offer_next(handoff_id, attempt, ctx.now())
+
+
+def handoff_timeout(handoff_id: str, rounds: int, attempt: int) -> str:
     """A mentor let an offer go unanswered: move on to the next one."""
     ctx = _services()
-    return ctx.desk.timed_out(handoff_id, mentor_phone, ctx.now(), _send)
+    return ctx.desk.timed_out(handoff_id, rounds, attempt, ctx.now())
 
 
-def follow_up(person: str, resource_id: str, name: str, lang: str) -> str:
+def follow_up(job_id: str) -> str:
     """The one check-in text, about 48 hours after a referral or a handoff."""
     ctx = _services()
+    about = ctx.jobs.private(job_id)
+    if about is None:
+        return "expired"
+    person, resource_id = about["person"], about["resource_id"]
     ctx.follow_ups.expect_answer(person, resource_id)
-    body = ctx.flow.sentence(lang, "followup", program=ctx.settings.program_name, name=name)
-    return _send(person, body, f"followup-{person}-{resource_id}")
+    body = ctx.flow.sentence(about["lang"], "followup", program=ctx.settings.program_name,
+                             name=about["name"])
+    status = _send(ctx, person, body, f"followup-{phones.token(person)}-{resource_id}")
+    ctx.jobs.done(job_id)
+    return status
