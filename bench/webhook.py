@@ -45,10 +45,13 @@ def sms():
 '''
 
 
+_NEXT = itertools.count()  # shared, so no run replays another's message ids
+
+
 def forms():
     """Signed webhook forms: 200 people, each texting the bodies in turn."""
     validator = RequestValidator(TOKEN)
-    for n in itertools.count():
+    for n in _NEXT:
         form = {"From": f"+1205556{n % 200:04d}", "To": "+12055550199",
                 "Body": BODIES[(n // 200) % len(BODIES)], "AccountSid": ACCOUNT,
                 "MessageSid": f"SM{n:032x}", "NumMedia": "0"}
