@@ -14,6 +14,9 @@ GSM7_BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENDED = set("\f^{}\\[~]|€")
+# Checked by regular expression, not letter by letter: every reply is counted.
+_NOT_GSM7 = re.compile("[^" + re.escape("".join(sorted(GSM7_BASIC | GSM7_EXTENDED))) + "]")
+_GSM7_EXTENDED = re.compile("[" + re.escape("".join(sorted(GSM7_EXTENDED))) + "]")
 
 # Look-alikes Twilio's Smart Encoding would replace, plus the Spanish vowels GSM-7 lacks.
 _FOLD = str.maketrans(
@@ -45,7 +48,7 @@ def normalize(text: str) -> str:
 
 def is_gsm7(text: str) -> bool:
     """Whether every character fits the GSM-7 alphabet (basic or extension table)."""
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
+    return _NOT_GSM7.search(text) is None
 
 
 def fold_to_gsm7(text: str) -> str:
@@ -58,7 +61,7 @@ def segment_count(text: str) -> int:
     if not text:
         return 1
     if is_gsm7(text):
-        length = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
+        length = len(text) + len(_GSM7_EXTENDED.findall(text))
         single, multi = 160, 153
     else:
         length = len(text.encode("utf-16-le")) // 2

@@ -158,11 +158,12 @@ def test_a_check_in_answer_delivered_twenty_times_at_once_counts_once(app, redis
 def test_a_mentor_accept_racing_the_offer_timeout_ends_one_way(world, twilio, redis_client):
     app, queue, work = world
     desk = app.extensions["cpr"].desk
+    mentors = {number: Phone(app.test_client(), number) for number in (ANA, BEN)}
     for n in range(8):
         handoff = desk.request(PERSON, f"SM{n:032x}", "en", "jobs", "35203", "downtown")
         work()
         offered = desk.records.get(handoff.id)
-        mentor = Phone(app.test_client(), offered.mentor)
+        mentor = mentors[offered.mentor]  # one phone each, so every text has its own id
 
         def side(n, mentor=mentor, offered=offered):
             if n == 0:

@@ -254,9 +254,7 @@ class CategoryIndex:
         unvisited = set(self.cells)
         radius = 0
         while unvisited:
-            ring = [(row + dr, col + dc) for dr in range(-radius, radius + 1)
-                    for dc in range(-radius, radius + 1) if max(abs(dr), abs(dc)) == radius]
-            found = [c for c in ring if c in unvisited]
+            found = [c for c in _ring(row, col, radius) if c in unvisited]
             unvisited.difference_update(found)
             yield max(0.0, (radius - 1) * cell_miles), found
             radius += 1
@@ -330,3 +328,13 @@ class CategoryIndex:
 
 def _static_order(item: tuple[float, Service]) -> tuple[float, str]:
     return item[0], item[1].name
+
+
+def _ring(row: int, col: int, radius: int) -> list[tuple[int, int]]:
+    """The cells exactly radius steps (in rows or columns) from (row, col)."""
+    if radius == 0:
+        return [(row, col)]
+    span = range(-radius, radius + 1)
+    return ([(row - radius, col + d) for d in span] + [(row + radius, col + d) for d in span]
+            + [(row + d, col - radius) for d in span[1:-1]]
+            + [(row + d, col + radius) for d in span[1:-1]])

@@ -99,7 +99,7 @@ def cmd_up(args) -> int:
         print(f"cpr-bot: embedded Redis at {server.url} (data in {config.redis_data_dir})")
     bind = f"{args.host}:{args.port}"
     web = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(args.workers),
-           "--threads", "4", "--timeout", "20", "--chdir", str(ROOT),
+           "--threads", "4", "--timeout", "20", "--preload", "--chdir", str(ROOT),
            "app:app"]
     worker = [sys.executable, "-m", "cpr_bot.cli", "worker"]
     children = [subprocess.Popen(web, env=env), subprocess.Popen(worker, env=env)]

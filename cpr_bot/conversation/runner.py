@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from ..catalog.model import CATEGORIES
 from ..outbound.jobs import Jobs
 from ..phones import masked
-from ..state.conversations import Conversations, Replay
+from ..state.conversations import Conversations, Prefetched, Replay
 from ..state.followups import ANSWERS, FollowUps
 from ..state.optouts import OptOuts
 from ..state.unmet import UnmetNeeds
@@ -91,12 +91,13 @@ class TurnRunner:
             # Before anything else, on every path.
             self.opt_outs.record(message.sender, message_id=message.message_id)
             self.desk.opted_out(message.sender)
-            turn = self._converse(message, heard)
-        elif message.channel == "sms" and not self.opt_outs.is_opted_out(message.sender):
+        reads = self.conversations.prefetch(message.thread, message.sender, message.message_id)
+        if (message.channel == "sms" and not self._opts_out(message, heard)
+                and not self.opt_outs.is_opted_out(message.sender, reads)):
             # Mentors and chats talk by text; a call always reaches the voice menu.
-            turn = self._route(message, heard) or self._converse(message, heard)
+            turn = self._route(message, heard, reads) or self._converse(message, heard, reads)
         else:
-            turn = self._converse(message, heard)
+            turn = self._converse(message, heard, reads)
         log.info("%s from %s: intent=%s lang=%s replies=%d duplicate=%s", message.channel,
                  masked(message.sender), heard.intent, turn.lang, len(turn.replies),
                  turn.duplicate)
@@ -106,14 +107,14 @@ class TurnRunner:
     def _opts_out(message: Message, heard: Understanding) -> bool:
         return bool(message.sender) and (heard.opts_out or message.twilio_keyword == "STOP")
 
-    def _route(self, message: Message, heard: Understanding) -> Turn | None:
+    def _route(self, message: Message, heard: Understanding, reads: Prefetched) -> Turn | None:
         """A mentor's text, a text in a mentor chat, or a check-in answer; else None."""
         sender = message.sender
         if self.desk.roster.is_mentor(sender):
             lang = language.of_mentor(self.desk.roster.get(sender))
             return self._once(message, lang, lambda: self.desk.from_mentor(
                 sender, heard, message.reference))
-        chat = self.desk.records.chat_of(sender)
+        chat = self.desk.records.chat_of(sender, reads)
         if chat is not None:
             if heard.command == "bye" and len(heard.text.split()) == 1:
                 return self._once(message, chat.lang,
@@ -123,8 +124,8 @@ class TurnRunner:
                 return Turn([], {}, lang=chat.lang)
             return None  # a crisis is relayed and answered with the crisis lines too
         answer = message.text.strip()
-        if answer in ANSWERS and self.follow_ups.pending(sender):
-            lang = self.conversations.state(sender).get("lang", language.DEFAULT)
+        if answer in ANSWERS and self.follow_ups.pending(sender, reads):
+            lang = self.conversations.state(sender, reads).get("lang", language.DEFAULT)
 
             def record() -> list[str]:
                 self.follow_ups.record(sender, answer)
@@ -137,11 +138,11 @@ class TurnRunner:
         replies, duplicate = self.conversations.once(message.message_id, act)
         return Turn(replies, {}, lang=lang, channel=message.channel, duplicate=duplicate)
 
-    def _converse(self, message: Message, heard: Understanding) -> Turn:
+    def _converse(self, message: Message, heard: Understanding, reads: Prefetched) -> Turn:
         """A turn of the conversation, saved with its opt-out and reply in one transaction."""
         sender, keyword, now = message.sender, message.twilio_keyword, self.now()
         mentors = self.desk.mentors_available()
-        handoff_open = bool(sender) and self.desk.records.open_for(sender) is not None
+        handoff_open = bool(sender) and self.desk.records.open_for(sender, reads) is not None
 
         def step(state: dict, opted_out: bool) -> Turn:
             lang = state.get("lang", heard.lang)
@@ -170,7 +171,7 @@ class TurnRunner:
                     self.unmet.count(pipe, effect.need, effect.area)
 
         result = self.conversations.transact(message.thread, sender, message.message_id, step,
-                                             save)
+                                             save, reads)
         if isinstance(result, Replay):
             return Turn(result.replies, {}, lang=result.lang, channel=message.channel,
                         duplicate=True)

@@ -15,7 +15,7 @@ import re
 import redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
-from rq.job import Job
+from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from .. import phones
@@ -101,24 +101,37 @@ class Jobs:
                  recipient: str | None = None, private: dict | None = None) -> str:
         identifier = job_id("job", key)
         waits = int(delay.total_seconds()) if delay else 0
-        if private is not None:
-            self.redis.set(keys.job_data(identifier), json.dumps(private), ex=waits + KEEP_FAILED)
-            args = (identifier,)
-        options = {"job_id": identifier, "retry": TEXT_RETRY, "job_timeout": JOB_TIMEOUT,
-                   "failure_ttl": KEEP_FAILED}
+        # The job's private data and its opt-out index go first, in one round trip, so the
+        # job never runs without them.
+        with self.redis.pipeline(transaction=False) as pipe:
+            if private is not None:
+                pipe.set(keys.job_data(identifier), json.dumps(private), ex=waits + KEEP_FAILED)
+                args = (identifier,)
+            if recipient:
+                index = keys.scheduled_jobs(phones.token(recipient))
+                pipe.sadd(index, identifier)
+                pipe.expire(index, waits + 24 * 3600)
+            pipe.execute()
         function = f"{TASKS}.{task}"
         try:
             if delay is None:
-                self.queue.enqueue(function, *args, unique=True, **options)
-            elif not Job.exists(identifier, connection=self.redis):
-                self.queue.enqueue_in(delay, function, *args, **options)
-                if recipient:
-                    index = keys.scheduled_jobs(phones.token(recipient))
-                    self.redis.sadd(index, identifier)
-                    self.redis.expire(index, waits + 24 * 3600)
+                self.queue.enqueue(function, *args, job_id=identifier, unique=True,
+                                   retry=TEXT_RETRY, job_timeout=JOB_TIMEOUT,
+                                   failure_ttl=KEEP_FAILED)
+            else:
+                job = self.queue.create_job(function, args=args, job_id=identifier,
+                                            status=JobStatus.SCHEDULED, retry=TEXT_RETRY,
+                                            timeout=JOB_TIMEOUT, failure_ttl=KEEP_FAILED)
+                # One atomic step that refuses a job id already scheduled.
+                self.queue.schedule_job(job, dt.datetime.now(dt.timezone.utc) + delay,
+                                        unique=True)
         except DuplicateJobError:
             # Queued again after it ran: the text it holds must not linger for a week.
-            job = Job.fetch(identifier, connection=self.redis, serializer=JSONSerializer)
-            if private is not None and job.is_finished:
+            try:
+                finished = Job.fetch(identifier, connection=self.redis,
+                                     serializer=JSONSerializer).is_finished
+            except NoSuchJobError:
+                finished = True  # gone since: it ran
+            if private is not None and finished:
                 self.done(identifier)
         return identifier

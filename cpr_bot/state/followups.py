@@ -29,8 +29,8 @@ class FollowUps:
     def expect_answer(self, person: str, resource_id: str) -> None:
         self.redis.set(keys.follow_up(person), resource_id, ex=ANSWER_WINDOW)
 
-    def pending(self, person: str) -> str | None:
-        value = self.redis.get(keys.follow_up(person))
+    def pending(self, person: str, reader=None) -> str | None:
+        value = (reader or self.redis).get(keys.follow_up(person))
         return value.decode() if value else None
 
     def record(self, person: str, answer: str) -> str | None:

@@ -89,21 +89,21 @@ class Handoffs:
                 except redis.WatchError:
                     continue
 
-    def _by_pointer(self, key: str) -> Handoff | None:
-        handoff_id = self.redis.get(key)
+    def _by_pointer(self, key: str, reader=None) -> Handoff | None:
+        handoff_id = (reader or self.redis).get(key)
         return self.get(handoff_id.decode()) if handoff_id else None
 
     def by_code(self, code: str) -> Handoff | None:
         return self._by_pointer(keys.handoff_code(code))
 
-    def open_for(self, person: str) -> Handoff | None:
+    def open_for(self, person: str, reader=None) -> Handoff | None:
         """The request a person has not finished yet, if any."""
-        handoff = self._by_pointer(keys.open_handoff(person))
+        handoff = self._by_pointer(keys.open_handoff(person), reader)
         return handoff if handoff and handoff.status in OPEN else None
 
-    def chat_of(self, person: str) -> Handoff | None:
+    def chat_of(self, person: str, reader=None) -> Handoff | None:
         """The accepted handoff a person is chatting in, if any."""
-        handoff = self._by_pointer(keys.chat(person))
+        handoff = self._by_pointer(keys.chat(person), reader)
         return handoff if handoff and handoff.status == "accepted" else None
 
     def chats_of(self, mentor_phone: str) -> list[Handoff]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 
 import redis
@@ -77,17 +78,34 @@ def make_mentor(name: str, phone: str, languages: str = "en", areas: str = "",
     return Mentor(name.strip(), number, langs, areas_list, needs, hours)
 
 
+# Every text asks whether its sender is a mentor: the numbers are kept this long in each
+# process. A change made in this process is seen at once; one made elsewhere within this.
+ROSTER_CACHE_SECONDS = 2.0
+_changes = [0]  # roster changes made in this process
+
+
 class Roster:
     """Mentors stored in Redis, one hash each, plus the set of their numbers."""
 
     def __init__(self, client: redis.Redis):
         self.redis = client
+        self._numbers: set[str] = set()
+        self._fresh_until = 0.0
+        self._seen_change = -1
+
+    def _roster_numbers(self) -> set[str]:
+        if time.monotonic() >= self._fresh_until or _changes[0] != self._seen_change:
+            self._seen_change = _changes[0]
+            self._numbers = {p.decode() for p in self.redis.smembers(keys.ROSTER)}
+            self._fresh_until = time.monotonic() + ROSTER_CACHE_SECONDS
+        return self._numbers
 
     def save(self, mentor: Mentor) -> None:
         with self.redis.pipeline() as pipe:
             pipe.hset(keys.mentor(mentor.phone), mapping=mentor.to_hash())
             pipe.sadd(keys.ROSTER, mentor.phone)
             pipe.execute()
+        _changes[0] += 1
 
     def get(self, phone: str) -> Mentor | None:
         data = self.redis.hgetall(keys.mentor(phone))
@@ -107,14 +125,16 @@ class Roster:
         with self.redis.pipeline() as pipe:
             pipe.delete(keys.mentor(phone))
             pipe.srem(keys.ROSTER, phone)
-            return bool(pipe.execute()[1])
+            removed = bool(pipe.execute()[1])
+        _changes[0] += 1
+        return removed
 
     def is_mentor(self, phone: str) -> bool:
-        return bool(self.redis.sismember(keys.ROSTER, phone))
+        return phone in self._roster_numbers()
 
     def has_mentors(self) -> bool:
         """Whether anyone is on the roster at all."""
-        return bool(self.redis.scard(keys.ROSTER))
+        return bool(self._roster_numbers())
 
     def candidates(self, lang: str, need: str, zip_code: str, area: str, now: dt.datetime,
                    tried: list[str], open_chats=lambda phone: 0) -> list[Mentor]:
