@@ -10,6 +10,7 @@ Usage: python bench/texts.py [TEXTS] [WORKERS] [ROUNDS]
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -25,19 +26,49 @@ import redis  # noqa: E402
 from handoffs import redis_url  # noqa: E402  (bench/ is on the path when run as a script)
 
 from cpr_bot.outbound.jobs import Jobs, make_queue  # noqa: E402
-from tests.twilio_mock import TwilioMock  # noqa: E402
 
 ACCOUNT = "AC" + "1" * 32
+# The same worker class as cpr-bot worker (RQ's non-forking worker), running a bare job.
 BARE_WORKER = """
-import sys, requests, redis
-from rq import SimpleWorker
+import sys, redis
 from rq.serializers import JSONSerializer
 sys.path.insert(0, {bench!r})
 import texts
+from cpr_bot.worker.run import LineWorker
 connection = redis.Redis.from_url({url!r})
-SimpleWorker(["bare"], connection=connection, serializer=JSONSerializer).work(burst=True)
+LineWorker(["bare"], connection=connection, serializer=JSONSerializer).work(burst=True)
+"""
+# The stand-in runs in a process of its own, as Twilio would: in the bench's own process its
+# threads slowed two kept-alive workers to a few texts a second.
+STAND_IN = """
+import json, sys
+sys.path.insert(0, {root!r})
+from tests.twilio_mock import TwilioMock
+with TwilioMock() as twilio:
+    print(twilio.url, flush=True)
+    for _ in sys.stdin:
+        print(json.dumps({{"messages": len(twilio.messages),
+                          "connections": twilio.connections}}), flush=True)
 """
 _session = None
+
+
+class StandIn:
+    """The local Twilio stand-in in its own process; counts() asks it what it has seen."""
+
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-c", STAND_IN.format(root=str(ROOT))],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.url = self.process.stdout.readline().strip()
+
+    def counts(self) -> dict:
+        self.process.stdin.write("counts\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def stop(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
 
 
 def bare_post(base_url: str, to: str, body: str) -> int:
@@ -70,7 +101,8 @@ def main() -> None:
     client = redis.Redis.from_url(url)
     client.flushdb()
     rates = {"bare": [], "bot": []}
-    with TwilioMock() as twilio:
+    twilio = StandIn()
+    try:
         env = {**os.environ, "REDIS_URL": url, "TWILIO_ACCOUNT_SID": ACCOUNT,
                "TWILIO_AUTH_TOKEN": "bench", "TWILIO_API_BASE_URL": twilio.url,
                "TWILIO_FROM_NUMBER": "+12055550199", "CPR_SPOOL_DIR": tempfile.mkdtemp(),
@@ -84,16 +116,18 @@ def main() -> None:
             for n in range(total):
                 bare_queue.enqueue("texts.bare_post", twilio.url, f"+1205556{n:04d}",
                                    "Your mentor will text you soon.")
-            before = twilio.connections
+            before = twilio.counts()["connections"]
             rates["bare"].append(total / drain([bare_command] * worker_count, env))
-            connections["bare"] = twilio.connections - before
+            connections["bare"] = twilio.counts()["connections"] - before
             for n in range(total):
                 jobs.text(f"+1205556{n:04d}", "Your mentor will text you soon.",
                           f"bench-{round_number}-{n}")
-            before = twilio.connections
+            before = twilio.counts()["connections"]
             rates["bot"].append(total / drain([bot_command] * worker_count, env))
-            connections["bot"] = twilio.connections - before
-        sent = len(twilio.messages)
+            connections["bot"] = twilio.counts()["connections"] - before
+        sent = twilio.counts()["messages"]
+    finally:
+        twilio.stop()
     client.flushdb()
     if server:
         server.stop()

@@ -41,6 +41,9 @@ class TwilioMock:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as Twilio's API does
+            # Headers and body go out in two writes: without this, a kept-alive client waits
+            # on its delayed ACK (40 ms) for each answer.
+            disable_nagle_algorithm = True
 
             def setup(self):
                 super().setup()

@@ -87,12 +87,14 @@ class TurnRunner:
         for phone in self.opt_outs.replay():  # taken during an outage: they count first
             self.desk.opted_out(phone)
         heard = self.understand(message)
-        if self._opts_out(message, heard):
+        opts_out = self._opts_out(message, heard)
+        if opts_out:
             # Before anything else, on every path.
             self.opt_outs.record(message.sender, message_id=message.message_id)
             self.desk.opted_out(message.sender)
+        # Read after the opt-out is written, so the turn sees it.
         reads = self.conversations.prefetch(message.thread, message.sender, message.message_id)
-        if (message.channel == "sms" and not self._opts_out(message, heard)
+        if (message.channel == "sms" and not opts_out
                 and not self.opt_outs.is_opted_out(message.sender, reads)):
             # Mentors and chats talk by text; a call always reaches the voice menu.
             turn = self._route(message, heard, reads) or self._converse(message, heard, reads)

@@ -9,7 +9,7 @@ import signal
 import threading
 
 import redis
-from rq import Worker
+from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
@@ -57,6 +57,18 @@ class SchedulerThread(threading.Thread):
             pass  # the lock expires on its own within a minute
 
 
+class LineWorker(SimpleWorker):
+    """RQ's non-forking worker: jobs run in this process, reusing its Twilio connection and
+    loaded flows. Its command channel waits on Redis a second at a time, not RQ's 60: a
+    stop (SIGTERM, or the end of a burst) otherwise waits up to a minute for that thread."""
+
+    def subscribe(self):
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler)
+
+
 def _redis_answers(connection: redis.Redis) -> bool:
     try:
         return bool(connection.ping())
@@ -70,7 +82,7 @@ def run_worker(settings: Settings, burst: bool = False) -> bool:
     configure_logging()
     from . import tasks
 
-    # Build the jobs' context (flows, Twilio client) once: each job's forked process inherits it.
+    # Build the jobs' context (flows, Twilio client) once, before the first job.
     tasks.context()
     connection = redis.Redis.from_url(url_for(settings))
     queue = make_queue(connection)
@@ -83,8 +95,8 @@ def run_worker(settings: Settings, burst: bool = False) -> bool:
     try:
         while True:
             # Upkeep every minute, not ten: a job whose worker died is retried sooner.
-            worker = Worker([queue], connection=connection, serializer=JSONSerializer,
-                            maintenance_interval=60)
+            worker = LineWorker([queue], connection=connection, serializer=JSONSerializer,
+                                maintenance_interval=60)
             try:
                 worked = worker.work(burst=burst, with_scheduler=burst) or worked
             except redis.RedisError as exc:  # RQ's own teardown can fail the same way
