@@ -186,12 +186,12 @@ def worker_env(redis_url: str, twilio_url: str, **extra) -> dict[str, str]:
 def world(twilio, redis_url, redis_client, monkeypatch):
     """The app, its queue, and a way to run a real RQ worker, all wired to the stand-in, with
     two mentors on the roster: Ana (Spanish first, Bessemer, jobs) and Ben (downtown)."""
-    from rq import Worker
     from rq.serializers import JSONSerializer
 
     from cpr_bot.outbound.jobs import make_queue
     from cpr_bot.state.mentors import Roster, make_mentor
     from cpr_bot.worker import tasks
+    from cpr_bot.worker.run import LineWorker
 
     for key, value in worker_env(redis_url, twilio.url).items():
         monkeypatch.setenv(key, value)
@@ -205,20 +205,10 @@ def world(twilio, redis_url, redis_client, monkeypatch):
     roster.save(make_mentor("Ben Carter", "+12055550102", "en,es", "35203", "", "24/7"))
     queue = make_queue(redis_client)
 
-    class BurstWorker(Worker):
-        """RQ's worker without its command channel, which a burst never uses: stopping its
-        listener thread can wait a minute for a message that never comes."""
-
-        def subscribe(self):
-            pass
-
-        def unsubscribe(self):
-            pass
-
     def work():
-        """Run a real RQ worker until the queue is empty (scheduled jobs that are due too)."""
+        """Run the line's own RQ worker until the queue is empty (due scheduled jobs too)."""
         tasks.context.cache_clear()
-        BurstWorker([queue], connection=redis_client, serializer=JSONSerializer).work(
+        LineWorker([queue], connection=redis_client, serializer=JSONSerializer).work(
             burst=True, with_scheduler=True)
 
     return app, queue, work

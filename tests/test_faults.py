@@ -52,10 +52,7 @@ def test_a_twilio_timeout_is_looked_up_before_any_resend(world, twilio, redis_cl
                                                          twilio_took_it):
     app, queue, work = world
     Jobs(queue).text(PERSON, "your bed is held until 9pm", "timeout-test")
-    if twilio_took_it:
-        twilio.delay_next(2.5)  # Twilio creates the message, then answers too late
-    else:
-        twilio.fail_next(500, 20500, delay=2.5)
+    twilio.stall_next(2.5, taken=twilio_took_it)
     work()
     assert queue.scheduled_job_registry.count == 1  # retried later, not failed
     time.sleep(UNCLEAR_WAIT)

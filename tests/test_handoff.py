@@ -164,10 +164,7 @@ def test_a_worker_killed_mid_send_neither_loses_nor_repeats_the_text(world, twil
                                                                      twilio_took_it):
     app, queue, work = world
     Jobs(queue).text(PERSON, "your mentor will text you", "killed-test")
-    if twilio_took_it:
-        twilio.delay_next(30)
-    else:
-        twilio.fail_next(500, 20500, delay=30)
+    twilio.stall_next(30, taken=twilio_took_it)
     # This worker waits on Twilio longer than the test waits to kill it.
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "CPR_TWILIO_TIMEOUT": "40"}
     worker = subprocess.Popen([sys.executable, "-m", "cpr_bot.cli", "worker"], cwd=ROOT,

@@ -87,6 +87,13 @@ class TwilioMock:
     def delay_next(self, seconds: float) -> None:
         self.scripted.append((201, None, seconds))
 
+    def stall_next(self, seconds: float, taken: bool) -> None:
+        """Answer the next request late: having created the message (taken), or with a 500."""
+        if taken:
+            self.delay_next(seconds)
+        else:
+            self.fail_next(500, 20500, delay=seconds)
+
     def _answer(self, path: str, form: dict) -> tuple[int, dict, float]:
         with self.lock:
             self.requests += 1

@@ -55,10 +55,6 @@ class OptOuts:
         (pipe if pipe is not None else self.redis).delete(keys.opt_out(phone))
         log.info("opted in %s", masked(phone))
 
-    def watch(self, pipe, phone: str) -> None:
-        """Make the caller's transaction start over if this number opts out meanwhile."""
-        pipe.watch(keys.opt_out(phone))
-
     def is_opted_out(self, phone: str, reader=None, apart_from: str | None = None) -> bool:
         """Whether a number asked for no more texts (by a message other than apart_from);
         Redis errors propagate."""
